@@ -1,0 +1,26 @@
+import { add, div, mul, simdBytes, splat, sqrt, sub } from './lanes'
+
+/**
+ * Adagrad (Duchi et al. 2011; PyTorch semantics, SPEC §3):
+ *   g ← g + wd·θ if wd ≠ 0
+ *   s ← s + g²
+ *   θ ← θ − clr·g/(√s + ε)          clr = lr / (1 + (t − 1)·lrDecay)
+ */
+export function adagrad(p: usize, g: usize, s: usize, n: i32, clr: f32, eps: f32, wd: f32): void {
+  const mid = simdBytes(n)
+  if (ASC_FEATURE_SIMD) adagradRange<v128>(p, g, s, 0, mid, clr, eps, wd)
+  adagradRange<f32>(p, g, s, mid, <usize>n << 2, clr, eps, wd)
+}
+
+function adagradRange<T>(p: usize, g: usize, s: usize, from: usize, to: usize, clr: f32, eps: f32,
+  wd: f32): void {
+  const CLR = splat<T>(clr), EPS = splat<T>(eps), WD = splat<T>(wd)
+  for (let i = from; i < to; i += sizeof<T>()) {
+    const pi = load<T>(p + i)
+    let gi = load<T>(g + i)
+    if (wd != 0) gi = add<T>(gi, mul<T>(WD, pi))
+    const si = add<T>(load<T>(s + i), mul<T>(gi, gi))
+    store<T>(s + i, si)
+    store<T>(p + i, sub<T>(pi, mul<T>(CLR, div<T>(gi, add<T>(sqrt<T>(si), EPS)))))
+  }
+}

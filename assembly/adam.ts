@@ -1,0 +1,44 @@
+import { add, div, ema, max, mul, neg, simdBytes, splat, sqrt, sub } from './lanes'
+
+/**
+ * Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019; SPEC §3), one fused pass:
+ *   g ← −g if maximize;   g ← g + wd·θ if wd ≠ 0        Adam's coupled L2 (AdamW passes wd = 0)
+ *   θ ← decay·θ if decay ≠ 1                             AdamW: decay = 1 − lr·wd
+ *   m ← β1·m + (1 − β1)·g;   v ← β2·v + (1 − β2)·g²
+ *   u = max(vmax, v), stored back to vmax, if amsgrad; else u = v
+ *   θ ← θ − lrc1·m / (√u·rc2 + ε)                       lrc1 = lr/(1 − β1ᵗ), rc2 = 1/√(1 − β2ᵗ)
+ */
+export function adam(p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, b1: f32, omb1: f32,
+  b2: f32, omb2: f32, lrc1: f32, rc2: f32, eps: f32, wd: f32, decay: f32, maximize: bool,
+  amsgrad: bool): void {
+  const mid = simdBytes(n)
+  if (ASC_FEATURE_SIMD) {
+    adamRange<v128>(p, g, m, v, vmax, 0, mid, b1, omb1, b2, omb2, lrc1, rc2, eps, wd, decay, maximize, amsgrad)
+  }
+  adamRange<f32>(p, g, m, v, vmax, mid, <usize>n << 2, b1, omb1, b2, omb2, lrc1, rc2, eps, wd, decay,
+    maximize, amsgrad)
+}
+
+function adamRange<T>(p: usize, g: usize, m: usize, v: usize, vmax: usize, from: usize, to: usize,
+  b1: f32, omb1: f32, b2: f32, omb2: f32, lrc1: f32, rc2: f32, eps: f32, wd: f32, decay: f32,
+  maximize: bool, amsgrad: bool): void {
+  const B1 = splat<T>(b1), OMB1 = splat<T>(omb1), B2 = splat<T>(b2), OMB2 = splat<T>(omb2)
+  const LRC1 = splat<T>(lrc1), RC2 = splat<T>(rc2), EPS = splat<T>(eps), WD = splat<T>(wd)
+  const DECAY = splat<T>(decay)
+  for (let i = from; i < to; i += sizeof<T>()) {
+    let pi = load<T>(p + i)
+    let gi = load<T>(g + i)
+    if (maximize) gi = neg<T>(gi)
+    if (wd != 0) gi = add<T>(gi, mul<T>(WD, pi))
+    if (decay != 1) pi = mul<T>(DECAY, pi)
+    const mi = ema<T>(load<T>(m + i), gi, B1, OMB1)
+    let vi = ema<T>(load<T>(v + i), mul<T>(gi, gi), B2, OMB2)
+    store<T>(m + i, mi)
+    store<T>(v + i, vi)
+    if (amsgrad) {
+      vi = max<T>(load<T>(vmax + i), vi)
+      store<T>(vmax + i, vi)
+    }
+    store<T>(p + i, sub<T>(pi, mul<T>(LRC1, div<T>(mi, add<T>(mul<T>(sqrt<T>(vi), RC2), EPS)))))
+  }
+}

@@ -1,0 +1,25 @@
+import { ema, mul, simdBytes, splat, sub } from './lanes'
+
+/**
+ * M-SGD, momentum SGD with a bias-corrected EMA (Balles & Hennig 2018; SPEC §2):
+ *   θ ← decay·θ if decay ≠ 1          decoupled weight decay, decay = 1 − lr·wd
+ *   m ← β·m + (1 − β)·g
+ *   θ ← θ − lrc·m                      lrc = lr / (1 − βᵗ)
+ */
+export function msgd(p: usize, g: usize, m: usize, n: i32, beta: f32, omb: f32, lrc: f32, decay: f32): void {
+  const mid = simdBytes(n)
+  if (ASC_FEATURE_SIMD) msgdRange<v128>(p, g, m, 0, mid, beta, omb, lrc, decay)
+  msgdRange<f32>(p, g, m, mid, <usize>n << 2, beta, omb, lrc, decay)
+}
+
+function msgdRange<T>(p: usize, g: usize, m: usize, from: usize, to: usize, beta: f32, omb: f32,
+  lrc: f32, decay: f32): void {
+  const BETA = splat<T>(beta), OMB = splat<T>(omb), LRC = splat<T>(lrc), DECAY = splat<T>(decay)
+  for (let i = from; i < to; i += sizeof<T>()) {
+    let pi = load<T>(p + i)
+    if (decay != 1) pi = mul<T>(DECAY, pi)
+    const mi = ema<T>(load<T>(m + i), load<T>(g + i), BETA, OMB)
+    store<T>(m + i, mi)
+    store<T>(p + i, sub<T>(pi, mul<T>(LRC, mi)))
+  }
+}

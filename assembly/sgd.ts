@@ -1,0 +1,33 @@
+import { add, ema, mul, neg, simdBytes, splat, sub } from './lanes'
+
+/**
+ * SGD with PyTorch's heavy-ball momentum (SPEC §3), one fused pass:
+ *   g ← −g if maximize;  g ← g + wd·θ if wd ≠ 0
+ *   if μ ≠ 0:  b ← g at t = 1, else b ← μ·b + (1 − dampening)·g
+ *              g ← g + μ·b if nesterov, else g ← b
+ *   θ ← θ − lr·g
+ * damp1 = 1 − dampening. b is not touched when μ = 0.
+ */
+export function sgd(p: usize, g: usize, b: usize, n: i32, lr: f32, wd: f32, mu: f32, damp1: f32,
+  maximize: bool, first: bool, nesterov: bool): void {
+  const mid = simdBytes(n)
+  if (ASC_FEATURE_SIMD) sgdRange<v128>(p, g, b, 0, mid, lr, wd, mu, damp1, maximize, first, nesterov)
+  sgdRange<f32>(p, g, b, mid, <usize>n << 2, lr, wd, mu, damp1, maximize, first, nesterov)
+}
+
+function sgdRange<T>(p: usize, g: usize, b: usize, from: usize, to: usize, lr: f32, wd: f32,
+  mu: f32, damp1: f32, maximize: bool, first: bool, nesterov: bool): void {
+  const LR = splat<T>(lr), WD = splat<T>(wd), MU = splat<T>(mu), DAMP1 = splat<T>(damp1)
+  for (let i = from; i < to; i += sizeof<T>()) {
+    const pi = load<T>(p + i)
+    let gi = load<T>(g + i)
+    if (maximize) gi = neg<T>(gi)
+    if (wd != 0) gi = add<T>(gi, mul<T>(WD, pi))
+    if (mu != 0) {
+      const bi = first ? gi : ema<T>(load<T>(b + i), gi, MU, DAMP1)
+      store<T>(b + i, bi)
+      gi = nesterov ? add<T>(gi, mul<T>(MU, bi)) : bi
+    }
+    store<T>(p + i, sub<T>(pi, mul<T>(LR, gi)))
+  }
+}

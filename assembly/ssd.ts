@@ -1,0 +1,42 @@
+import { ema, mul, sign, simdBytes, splat, sub } from './lanes'
+
+/**
+ * SSD, stochastic sign descent (signSGD; SPEC §2):
+ *   θ ← decay·θ if decay ≠ 1;   θ ← θ − lr·sign(g)
+ */
+export function ssd(p: usize, g: usize, n: i32, lr: f32, decay: f32): void {
+  const mid = simdBytes(n)
+  if (ASC_FEATURE_SIMD) ssdRange<v128>(p, g, 0, mid, lr, decay)
+  ssdRange<f32>(p, g, mid, <usize>n << 2, lr, decay)
+}
+
+function ssdRange<T>(p: usize, g: usize, from: usize, to: usize, lr: f32, decay: f32): void {
+  const LR = splat<T>(lr), DECAY = splat<T>(decay)
+  for (let i = from; i < to; i += sizeof<T>()) {
+    let pi = load<T>(p + i)
+    if (decay != 1) pi = mul<T>(DECAY, pi)
+    store<T>(p + i, sub<T>(pi, mul<T>(LR, sign<T>(load<T>(g + i)))))
+  }
+}
+
+/**
+ * M-SSD, sign descent with momentum (Signum; SPEC §2). Bias correction cannot change a sign.
+ *   θ ← decay·θ if decay ≠ 1;   m ← β·m + (1 − β)·g;   θ ← θ − lr·sign(m)
+ */
+export function mssd(p: usize, g: usize, m: usize, n: i32, beta: f32, omb: f32, lr: f32, decay: f32): void {
+  const mid = simdBytes(n)
+  if (ASC_FEATURE_SIMD) mssdRange<v128>(p, g, m, 0, mid, beta, omb, lr, decay)
+  mssdRange<f32>(p, g, m, mid, <usize>n << 2, beta, omb, lr, decay)
+}
+
+function mssdRange<T>(p: usize, g: usize, m: usize, from: usize, to: usize, beta: f32, omb: f32,
+  lr: f32, decay: f32): void {
+  const BETA = splat<T>(beta), OMB = splat<T>(omb), LR = splat<T>(lr), DECAY = splat<T>(decay)
+  for (let i = from; i < to; i += sizeof<T>()) {
+    let pi = load<T>(p + i)
+    if (decay != 1) pi = mul<T>(DECAY, pi)
+    const mi = ema<T>(load<T>(m + i), load<T>(g + i), BETA, OMB)
+    store<T>(m + i, mi)
+    store<T>(p + i, sub<T>(pi, mul<T>(LR, sign<T>(mi))))
+  }
+}

@@ -1,0 +1,292 @@
+import { Checker, describe, isFloat32Array } from './validate.js'
+import { inMemory, runtime, view, type Kernels } from './runtime.js'
+
+/** One parameter: its values and its gradient, Float32Arrays of equal length. */
+export interface ParamSpec {
+  param: Float32Array
+  grad: Float32Array
+  /** Optional name, used to match state; unique within an optimizer. */
+  name?: string
+}
+
+/** A parameter group: parameters with their own options, PyTorch style. */
+export type GroupSpec<O> = Partial<O> & { params: readonly ParamSpec[] }
+
+/** What an optimizer takes: a list of parameters, or a list of parameter groups. */
+export type Params<O> = readonly ParamSpec[] | readonly GroupSpec<O>[]
+
+/** A group as the optimizer holds it: every option filled in, writable between steps. */
+export type ParamGroup<O> = O & { readonly params: readonly ParamSpec[] }
+
+/** Where the kernel finds a parameter's values (or gradient), and the user array copied from, if any. */
+interface Binding {
+  ptr: number
+  /** A plain array outside the wasm memory: copied in before the kernel and (values) out after. */
+  user?: Float32Array
+  /** For a copied array: its mirror in the wasm memory. */
+  mirror?: Float32Array
+  /** For a view of the wasm memory: the allocator block it lives in, checked at every step. */
+  block?: { start: number; serial: number }
+}
+
+/** Everything the optimizer keeps for one parameter. */
+export interface Slot {
+  readonly n: number
+  /** Step count after this step's increment: the first step has t = 1. */
+  t: number
+  readonly p: number
+  readonly g: number
+  /** Addresses of the state buffers (m, v, …) by name; 0 for a buffer this slot does not have. */
+  readonly state: Readonly<Record<string, number>>
+  readonly name: string | undefined
+  readonly param: Binding
+  readonly grad: Binding
+}
+
+const SIZE_ALIGN = 16
+const bytesOf = (n: number) => Math.ceil((4 * n) / SIZE_ALIGN) * SIZE_ALIGN
+
+/**
+ * The part every optimizer shares: it checks and holds parameter groups, owns the state in the
+ * WebAssembly memory, and runs one kernel call per parameter per step. A subclass says which
+ * options it has (`defaults`, `check`), which state buffers it keeps (`buffers`) and how one
+ * parameter is updated (`update`: the step's scalars, then the kernel).
+ */
+export abstract class Optimizer<O extends object> {
+  /** The parameter groups; their options can be changed between steps. */
+  readonly paramGroups: ParamGroup<O>[]
+  /** The options a group gets where it does not set them. */
+  readonly defaults: Readonly<O>
+  readonly #name: string
+  readonly #slots: Slot[][]
+  /** State buffers allocated for each group, fixed at construction. */
+  readonly #allocated: ReadonlySet<string>[]
+  #block: number | undefined
+
+  protected constructor(name: string, params: Params<O>, defaults: O, options: Partial<O> | undefined) {
+    this.#name = name
+    const r = runtime()
+    this.defaults = { ...defaults, ...checkKeys(`${name}: options`, options ?? {}, defaults) }
+    this.paramGroups = toGroups(name, params).map((spec, i) => {
+      const { params: list, ...own } = spec
+      const group = { ...this.defaults, ...checkKeys(`${name}: paramGroups[${i}]`, own, defaults), params: [...list] }
+      this.check(group as ParamGroup<O>, new Checker(`${name}: paramGroups[${i}]`, group))
+      return group as ParamGroup<O>
+    })
+    const specs = this.paramGroups.flatMap((g, i) => g.params.map((s, j) => checkSpec(name, s, i, j)))
+    if (specs.length === 0) throw new TypeError(`${name}: got an empty parameter list`)
+    checkNames(name, specs)
+    checkOverlaps(name, specs)
+    const blocks = specs.map((s) => [wasmBlock(name, s.param, s.where), wasmBlock(name, s.grad, s.where)])
+
+    // One block holds all state and mirrors: a constructor that throws has allocated nothing.
+    const buffers = this.paramGroups.map((g) => this.buffers(g))
+    let bytes = 0
+    let k = 0
+    for (const [i, group] of this.paramGroups.entries()) {
+      for (let j = 0; j < group.params.length; j++, k++) {
+        const n = specs[k].param.length
+        const copies = (blocks[k][0] ? 0 : 1) + (blocks[k][1] ? 0 : 1)
+        bytes += (buffers[i].length + copies) * bytesOf(n)
+      }
+    }
+    const base = r.arena.alloc(bytes)
+    this.#block = base
+    let at = base
+    const take = (n: number) => (at += bytesOf(n)) - bytesOf(n)
+    const bind = (a: Float32Array, block: Binding['block']): Binding => {
+      if (block) return { ptr: a.byteOffset, block }
+      const ptr = take(a.length)
+      return { ptr, user: a, mirror: view(ptr, a.length) }
+    }
+    k = 0
+    this.#slots = this.paramGroups.map((group, i) =>
+      group.params.map(() => {
+        const { param, grad, name: pname } = specs[k]
+        const [pb, gb] = blocks[k++]
+        const n = param.length
+        const state: Record<string, number> = {}
+        for (const b of buffers[i]) {
+          state[b] = take(n)
+          const init = this.initialState(group, b)
+          if (init !== 0) view(state[b], n).fill(init)
+        }
+        const p = bind(param, pb)
+        const g = bind(grad, gb)
+        return { n, t: 0, p: p.ptr, g: g.ptr, state, name: pname, param: p, grad: g }
+      }),
+    )
+    this.#allocated = buffers.map((b) => new Set(b))
+  }
+
+  /** Checks one group's options; throws through `c` with the option, the value and the range. */
+  protected abstract check(group: O, c: Checker): void
+  /** Names of the state buffers a group with these options needs, e.g. ['m', 'v']. */
+  protected abstract buffers(group: O): readonly string[]
+  /** Runs the kernel for one parameter; `s.t` is already this step's count. */
+  protected abstract update(k: Kernels, group: O, s: Slot): void
+  /** Initial value of a state buffer (0 unless a subclass says otherwise). */
+  protected initialState(_group: O, _buffer: string): number {
+    return 0
+  }
+
+  /**
+   * Updates every parameter in place, one fused kernel pass each. Options and parameters are
+   * checked first: a step that throws has changed nothing.
+   */
+  step(): void {
+    const slots = this.#live('step')
+    this.paramGroups.forEach((group, i) => {
+      const where = `${this.#name}.step(): paramGroups[${i}]`
+      this.check(group, new Checker(where, group as Record<string, unknown>))
+      for (const b of this.buffers(group)) {
+        if (!this.#allocated[i].has(b)) {
+          throw new RangeError(`${where}: these options need the state buffer '${b}', which was not ` +
+            `allocated at construction; set the option that needs it (e.g. amsgrad, centered, momentum > 0) ` +
+            `when creating the optimizer`)
+        }
+      }
+      slots[i].forEach((s, j) => this.#checkSlot(s, `${where}.params[${j}]`))
+    })
+    const kernels = runtime().kernels
+    this.paramGroups.forEach((group, i) => {
+      for (const s of slots[i]) {
+        if (s.param.user) this.#mirror(s.param).set(s.param.user)
+        if (s.grad.user) this.#mirror(s.grad).set(s.grad.user)
+        s.t++
+        this.update(kernels, group, s)
+        if (s.param.user) s.param.user.set(this.#mirror(s.param))
+      }
+    })
+  }
+
+  /** Sets every gradient to zero. */
+  zeroGrad(): void {
+    const slots = this.#live('zeroGrad').flat()
+    slots.forEach((s, j) => this.#checkSlot(s, `${this.#name}.zeroGrad(): params[${j}]`))
+    for (const s of slots) (s.grad.user ?? view(s.g, s.n)).fill(0)
+  }
+
+  /** Gives the optimizer's WebAssembly memory back; the optimizer cannot be used afterwards. */
+  dispose(): void {
+    if (this.#block === undefined) return
+    runtime().arena.free(this.#block)
+    this.#block = undefined
+  }
+
+  /** @internal The per-parameter records, for the library's own tests and tools. */
+  get slots(): readonly (readonly Slot[])[] {
+    return this.#slots
+  }
+
+  #live(method: string): Slot[][] {
+    if (this.#block === undefined) throw new TypeError(`${this.#name}.${method}(): the optimizer was disposed`)
+    return this.#slots
+  }
+
+  #checkSlot(s: Slot, where: string): void {
+    for (const [what, b] of [['param', s.param], ['grad', s.grad]] as const) {
+      if (b.user && b.user.length !== s.n) {
+        throw new RangeError(`${where}.${what} now has length ${b.user.length}, expected ${s.n} ` +
+          `(was its ArrayBuffer transferred or detached?)`)
+      }
+      if (b.block && runtime().arena.serial(b.block.start) !== b.block.serial) {
+        throw new TypeError(`${where}.${what} lives in a parameter() that was disposed`)
+      }
+    }
+  }
+
+  /** The mirror of a copied array, renewed if the memory grew and detached it (unshared memory). */
+  #mirror(b: Binding): Float32Array {
+    if (b.mirror!.buffer !== runtime().memory.buffer) b.mirror = view(b.ptr, b.user!.length)
+    return b.mirror!
+  }
+}
+
+function toGroups<O>(name: string, params: Params<O>): readonly GroupSpec<O>[] {
+  if (!Array.isArray(params)) {
+    throw new TypeError(`${name}: params must be an array of { param, grad } or of parameter groups { params: [...] }, got ${describe(params)}`)
+  }
+  const isGroup = (x: unknown) => x !== null && typeof x === 'object' && 'params' in x
+  if (params.length > 0 && params.every(isGroup)) {
+    params.forEach((g, i) => {
+      if (!Array.isArray(g.params)) throw new TypeError(`${name}: paramGroups[${i}].params must be an array, got ${describe(g.params)}`)
+    })
+    return params as readonly GroupSpec<O>[]
+  }
+  if (params.some(isGroup)) throw new TypeError(`${name}: params mixes parameter groups and parameters`)
+  return [{ params: params as readonly ParamSpec[] } as GroupSpec<O>]
+}
+
+function checkKeys<T extends object>(where: string, options: object, defaults: object): Partial<T> {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where} must be an object, got ${describe(options)}`)
+  for (const key of Object.keys(options)) {
+    if (!(key in defaults)) {
+      throw new TypeError(`${where}: unknown option '${key}'; the options are ${Object.keys(defaults).join(', ')}`)
+    }
+  }
+  return options as Partial<T>
+}
+
+interface CheckedSpec {
+  param: Float32Array
+  grad: Float32Array
+  name: string | undefined
+  where: string
+}
+
+function checkSpec(name: string, spec: ParamSpec, i: number, j: number): CheckedSpec {
+  const where = `${name}: paramGroups[${i}].params[${j}]`
+  if (spec === null || typeof spec !== 'object') throw new TypeError(`${where} must be { param, grad }, got ${describe(spec)}`)
+  const { param, grad, name: pname } = spec
+  if (!isFloat32Array(param)) throw new TypeError(`${where}.param must be a Float32Array, got ${describe(param)}`)
+  if (!isFloat32Array(grad)) throw new TypeError(`${where}.grad must be a Float32Array, got ${describe(grad)}`)
+  if (param.length !== grad.length) {
+    throw new RangeError(`${where}: param and grad must have the same length, got ${param.length} and ${grad.length}`)
+  }
+  if (pname !== undefined && typeof pname !== 'string') throw new TypeError(`${where}.name must be a string, got ${describe(pname)}`)
+  return { param, grad, name: pname, where }
+}
+
+function checkNames(name: string, specs: CheckedSpec[]): void {
+  const seen = new Map<string, string>()
+  for (const s of specs) {
+    if (s.name === undefined) continue
+    const other = seen.get(s.name)
+    if (other) throw new TypeError(`${name}: parameter name '${s.name}' is used twice (${other} and ${s.where})`)
+    seen.set(s.name, s.where)
+  }
+}
+
+/** Parameters must not overlap one another, nor any gradient: an update would corrupt the other. */
+function checkOverlaps(name: string, specs: CheckedSpec[]): void {
+  type Span = { key: unknown; start: number; end: number; what: string }
+  const span = (a: Float32Array, what: string): Span => ({
+    key: inMemory(a) ? 'wasm' : a.buffer,
+    start: a.byteOffset,
+    end: a.byteOffset + a.byteLength,
+    what,
+  })
+  const params = specs.map((s) => span(s.param, `${s.where}.param`)).filter((s) => s.end > s.start)
+  const grads = specs.map((s) => span(s.grad, `${s.where}.grad`)).filter((s) => s.end > s.start)
+  const overlap = (a: Span, b: Span) => a.key === b.key && a.start < b.end && b.start < a.end
+  const fail = (a: Span, b: Span) => {
+    throw new TypeError(`${name}: ${a.what} overlaps ${b.what}; each parameter needs its own memory, apart from every gradient`)
+  }
+  // Parameters: sort by (buffer, start) and compare neighbours. Gradients: against each parameter.
+  const keys = new Map<unknown, number>()
+  const order = (s: Span) => keys.get(s.key) ?? keys.set(s.key, keys.size).get(s.key)!
+  params.sort((a, b) => order(a) - order(b) || a.start - b.start)
+  for (let i = 1; i < params.length; i++) if (overlap(params[i - 1], params[i])) fail(params[i - 1], params[i])
+  for (const g of grads) {
+    for (const p of params) if (overlap(g, p)) fail(p, g)
+  }
+}
+
+/** For a view of the wasm memory: the live allocator block it lies in (else it must be copied). */
+function wasmBlock(name: string, a: Float32Array, where: string): Binding['block'] {
+  if (!inMemory(a)) return undefined
+  const block = runtime().arena.blockContaining(a.byteOffset, a.byteLength)
+  if (!block) throw new TypeError(`${name}: ${where} is a view of wasm-optim's memory that no live parameter() holds`)
+  return block
+}

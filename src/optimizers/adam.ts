@@ -1,0 +1,85 @@
+import { Optimizer, type Params, type Slot } from '../optimizer.js'
+import type { Kernels } from '../runtime.js'
+import type { Checker } from '../validate.js'
+
+export interface AdamOptions {
+  /** Learning rate, ≥ 0. Default 1e-3. */
+  lr: number
+  /** Decay rates [β1, β2] of the first and second moment, each in [0, 1). Default [0.9, 0.999]. */
+  betas: [number, number]
+  /** Added to the denominator √v̂, ≥ 0. Default 1e-8. */
+  eps: number
+  /** Weight decay, ≥ 0: coupled (L2, g ← g + wd·θ) for Adam, decoupled for AdamW. Default 0 (AdamW 1e-2). */
+  weightDecay: number
+  /** AMSGrad: divide by the running maximum of v instead of v. Default false. */
+  amsgrad: boolean
+  /** Ascend instead of descend: g ← −g. Default false. */
+  maximize: boolean
+}
+
+/**
+ * Adam (Kingma & Ba, ICLR 2015), as PyTorch's `torch.optim.Adam` defines it, with AMSGrad
+ * (Reddi et al., ICLR 2018):
+ *
+ *     g ← −g if maximize;   g ← g + wd·θ
+ *     m ← β1·m + (1 − β1)·g;   v ← β2·v + (1 − β2)·g²
+ *     vmax ← max(vmax, v) if amsgrad (then used for v below)
+ *     θ ← θ − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε)
+ *
+ * Read through the paper's lens, m̂/√v̂ = sign(m̂)·(1 + η̂²)^(−1/2): a sign times a variance-based
+ * magnitude. Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad false.
+ *
+ * @example
+ * const opt = new Adam([{ param, grad }], { lr: 1e-3 })
+ */
+export class Adam extends Optimizer<AdamOptions> {
+  static readonly defaults: AdamOptions = {
+    lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false,
+  }
+
+  static readonly label: string = 'Adam'
+  /** AdamW applies weight decay to θ (decoupled) instead of adding it to g. */
+  static readonly decoupled: boolean = false
+  readonly #decoupled: boolean
+
+  constructor(params: Params<AdamOptions>, options?: Partial<AdamOptions>) {
+    const cls = new.target as typeof Adam
+    super(cls.label, params, cls.defaults, options)
+    this.#decoupled = cls.decoupled
+  }
+
+  protected check(_o: AdamOptions, c: Checker): void {
+    c.nonNegative('lr')
+    c.betas('betas')
+    c.nonNegative('eps')
+    c.nonNegative('weightDecay')
+    c.flag('amsgrad')
+    c.flag('maximize')
+  }
+
+  protected buffers(o: AdamOptions): readonly string[] {
+    return o.amsgrad ? ['m', 'v', 'vmax'] : ['m', 'v']
+  }
+
+  protected update(k: Kernels, o: AdamOptions, s: Slot): void {
+    const [b1, b2] = o.betas
+    const wd = this.#decoupled ? 0 : o.weightDecay
+    const decay = this.#decoupled ? 1 - o.lr * o.weightDecay : 1
+    k.adam(s.p, s.g, s.state.m, s.state.v, s.state.vmax ?? 0, s.n, b1, 1 - b1, b2, 1 - b2,
+      o.lr / (1 - b1 ** s.t), 1 / Math.sqrt(1 - b2 ** s.t), o.eps, wd, decay, o.maximize, o.amsgrad)
+  }
+}
+
+/**
+ * AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, ICLR 2019), as PyTorch's
+ * `torch.optim.AdamW`: θ ← θ·(1 − lr·wd) before the Adam update, which then has no L2 term.
+ * Defaults as {@link Adam}, but weightDecay 1e-2.
+ *
+ * @example
+ * const opt = new AdamW([{ param, grad }], { lr: 1e-3, weightDecay: 0.01 })
+ */
+export class AdamW extends Adam {
+  static readonly defaults: AdamOptions = { ...Adam.defaults, weightDecay: 1e-2 }
+  static readonly label: string = 'AdamW'
+  static readonly decoupled: boolean = true
+}

@@ -1,0 +1,178 @@
+import { Optimizer, type Params, type Slot } from '../optimizer.js'
+import type { Kernels } from '../runtime.js'
+import type { Checker } from '../validate.js'
+
+// The paper's family (Balles & Hennig, "Dissecting Adam: The Sign, Magnitude and Variance of
+// Stochastic Gradients", ICML 2018): one β for both moving averages, EMA momentum, bias
+// correction, decoupled weight decay. SPEC.md §2 has the rules and test vectors.
+
+/** Options of the paper's family: M-SGD, SSD, M-SSD, SVAG and M-SVAG (SSD ignores no option but β). */
+export interface FamilyOptions {
+  /** Learning rate, ≥ 0. */
+  lr: number
+  /** Decay rate β of the moving averages m and v, in [0, 1). Default 0.9. */
+  beta: number
+  /** Decoupled weight decay, ≥ 0: θ ← θ·(1 − lr·wd) before the update. Default 0. */
+  weightDecay: number
+}
+
+export type SSDOptions = Omit<FamilyOptions, 'beta'>
+
+/** The family's common checks and the one-β bookkeeping; subclasses pick the kernel. */
+abstract class FamilyOptimizer<O extends SSDOptions> extends Optimizer<O> {
+  protected check(o: O, c: Checker): void {
+    c.nonNegative('lr')
+    c.nonNegative('weightDecay')
+    if ('beta' in o) c.unit('beta')
+  }
+}
+
+const decay = (o: SSDOptions) => 1 - o.lr * o.weightDecay
+
+/**
+ * M-SGD: momentum SGD with a bias-corrected exponential moving average (SPEC §2).
+ *
+ *     m ← β·m + (1 − β)·g;     θ ← θ − lr·m / (1 − βᵗ)
+ *
+ * Defaults: lr 0.1, β 0.9, weightDecay 0. At β = 0.9 its lr is 10× PyTorch's heavy-ball lr.
+ *
+ * @example
+ * const opt = new MSGD([{ param, grad }], { lr: 0.1, beta: 0.9 })
+ */
+export class MSGD extends FamilyOptimizer<FamilyOptions> {
+  static readonly defaults: FamilyOptions = { lr: 0.1, beta: 0.9, weightDecay: 0 }
+
+  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions>) {
+    super('MSGD', params, MSGD.defaults, options)
+  }
+
+  protected buffers(): readonly string[] {
+    return ['m']
+  }
+
+  protected update(k: Kernels, o: FamilyOptions, s: Slot): void {
+    k.msgd(s.p, s.g, s.state.m, s.n, o.beta, 1 - o.beta, o.lr / (1 - o.beta ** s.t), decay(o))
+  }
+}
+
+/**
+ * SSD: stochastic sign descent, signSGD (Bernstein et al. 2018; SPEC §2).
+ *
+ *     θ ← θ − lr·sign(g)          sign(0) = 0
+ *
+ * Defaults: lr 1e-3, weightDecay 0.
+ *
+ * @example
+ * const opt = new SSD([{ param, grad }], { lr: 1e-3 })
+ */
+export class SSD extends FamilyOptimizer<SSDOptions> {
+  static readonly defaults: SSDOptions = { lr: 1e-3, weightDecay: 0 }
+
+  constructor(params: Params<SSDOptions>, options?: Partial<SSDOptions>) {
+    super('SSD', params, SSD.defaults, options)
+  }
+
+  protected buffers(): readonly string[] {
+    return []
+  }
+
+  protected update(k: Kernels, o: SSDOptions, s: Slot): void {
+    k.ssd(s.p, s.g, s.n, o.lr, decay(o))
+  }
+}
+
+/**
+ * M-SSD: sign descent with momentum, Signum (Bernstein et al. 2018; SPEC §2).
+ *
+ *     m ← β·m + (1 − β)·g;     θ ← θ − lr·sign(m)      (bias correction cannot change a sign)
+ *
+ * Defaults: lr 3e-4, β 0.9, weightDecay 0.
+ *
+ * @example
+ * const opt = new MSSD([{ param, grad }], { lr: 3e-4 })
+ */
+export class MSSD extends FamilyOptimizer<FamilyOptions> {
+  static readonly defaults: FamilyOptions = { lr: 3e-4, beta: 0.9, weightDecay: 0 }
+
+  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions>) {
+    super('MSSD', params, MSSD.defaults, options)
+  }
+
+  protected buffers(): readonly string[] {
+    return ['m']
+  }
+
+  protected update(k: Kernels, o: FamilyOptions, s: Slot): void {
+    k.mssd(s.p, s.g, s.state.m, s.n, o.beta, 1 - o.beta, o.lr, decay(o))
+  }
+}
+
+/**
+ * ρ(β, t) = (1 − β)(1 + βᵗ) / ((1 + β)(1 − βᵗ)), capped at 0.9999 as the authors' code does: the
+ * sum of the squared weights of the bias-corrected EMA, so that Var[m̂] = ρ·σ². It is 1 at t = 1
+ * and tends to (1 − β)/(1 + β).
+ */
+export function rho(beta: number, t: number): number {
+  const bt = beta ** t
+  return Math.min(((1 - beta) * (1 + bt)) / ((1 + beta) * (1 - bt)), 0.9999)
+}
+
+/**
+ * SVAG: stochastic variance-adapted gradient (Balles & Hennig 2018, §3; SPEC §2). Each
+ * coordinate of the gradient is shrunk by the estimated factor γ ∈ [0, 1]:
+ *
+ *     m ← β·m + (1 − β)·g,   v ← β·v + (1 − β)·g²,   m̂ = m/(1 − βᵗ),   v̂ = v/(1 − βᵗ)
+ *     ŝ = (v̂ − m̂²)/(1 − ρ),   γ = m̂²/(m̂² + ŝ)  (clipped to [0, 1]; 0 where m = v = 0)
+ *     θ ← θ − lr·γ·g
+ *
+ * Defaults: lr 0.1, β 0.9, weightDecay 0. No ε, on purpose.
+ *
+ * @example
+ * const opt = new SVAG([{ param, grad }], { lr: 0.1 })
+ */
+export class SVAG extends FamilyOptimizer<FamilyOptions> {
+  static readonly defaults: FamilyOptions = { lr: 0.1, beta: 0.9, weightDecay: 0 }
+
+  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions>) {
+    super('SVAG', params, SVAG.defaults, options)
+  }
+
+  protected buffers(): readonly string[] {
+    return ['m', 'v']
+  }
+
+  protected update(k: Kernels, o: FamilyOptions, s: Slot): void {
+    const r = rho(o.beta, s.t)
+    k.svag(s.p, s.g, s.state.m, s.state.v, s.n, o.beta, 1 - o.beta, 1 / (1 - o.beta ** s.t), 1 / (1 - r), o.lr, decay(o))
+  }
+}
+
+/**
+ * M-SVAG: variance-adapted momentum SGD, the method the paper proposes (Balles & Hennig 2018,
+ * §3.3; SPEC §2). The momentum direction m̂ is shrunk per coordinate by how noisy it is:
+ *
+ *     m, v, m̂, v̂, ŝ as for SVAG
+ *     γ = m̂²/(m̂² + ρ·ŝ)  (clipped to [0, 1]; 0 where m = v = 0)
+ *     θ ← θ − lr·γ·m̂
+ *
+ * Defaults: lr 0.1, β 0.9, weightDecay 0. No ε, on purpose.
+ *
+ * @example
+ * const opt = new MSVAG([{ param, grad }], { lr: 0.1, beta: 0.9 })
+ */
+export class MSVAG extends FamilyOptimizer<FamilyOptions> {
+  static readonly defaults: FamilyOptions = { lr: 0.1, beta: 0.9, weightDecay: 0 }
+
+  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions>) {
+    super('MSVAG', params, MSVAG.defaults, options)
+  }
+
+  protected buffers(): readonly string[] {
+    return ['m', 'v']
+  }
+
+  protected update(k: Kernels, o: FamilyOptions, s: Slot): void {
+    const r = rho(o.beta, s.t)
+    k.msvag(s.p, s.g, s.state.m, s.state.v, s.n, o.beta, 1 - o.beta, 1 / (1 - o.beta ** s.t), r / (1 - r), o.lr, decay(o))
+  }
+}

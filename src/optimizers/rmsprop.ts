@@ -1,0 +1,60 @@
+import { Optimizer, type Params, type Slot } from '../optimizer.js'
+import type { Kernels } from '../runtime.js'
+import type { Checker } from '../validate.js'
+
+export interface RMSpropOptions {
+  /** Learning rate, ≥ 0. Default 1e-2. */
+  lr: number
+  /** Decay rate α of the mean square, in [0, 1). Default 0.99. */
+  alpha: number
+  /** Added to the denominator √v, ≥ 0. Default 1e-8. */
+  eps: number
+  /** Momentum μ in [0, 1). Default 0. */
+  momentum: number
+  /** Divide by an estimate of the variance, v − a², instead of v. Default false. */
+  centered: boolean
+  /** Coupled (L2) weight decay, ≥ 0: g ← g + wd·θ. Default 0. */
+  weightDecay: number
+}
+
+/**
+ * RMSprop (Hinton, Lecture 6e of "Neural Networks for Machine Learning", 2012), as PyTorch's
+ * `torch.optim.RMSprop` defines it (ε outside the square root):
+ *
+ *     g ← g + wd·θ
+ *     v ← α·v + (1 − α)·g²
+ *     d = √(v − a²) + ε with a ← α·a + (1 − α)·g if centered, else d = √v + ε
+ *     b ← μ·b + g/d and θ ← θ − lr·b if μ > 0, else θ ← θ − lr·g/d
+ *
+ * Defaults: lr 1e-2, alpha 0.99, eps 1e-8, momentum 0, centered false, weightDecay 0.
+ *
+ * @example
+ * const opt = new RMSprop([{ param, grad }], { lr: 1e-3, centered: true })
+ */
+export class RMSprop extends Optimizer<RMSpropOptions> {
+  static readonly defaults: RMSpropOptions = {
+    lr: 1e-2, alpha: 0.99, eps: 1e-8, momentum: 0, centered: false, weightDecay: 0,
+  }
+
+  constructor(params: Params<RMSpropOptions>, options?: Partial<RMSpropOptions>) {
+    super('RMSprop', params, RMSprop.defaults, options)
+  }
+
+  protected check(_o: RMSpropOptions, c: Checker): void {
+    c.nonNegative('lr')
+    c.unit('alpha')
+    c.nonNegative('eps')
+    c.unit('momentum')
+    c.flag('centered')
+    c.nonNegative('weightDecay')
+  }
+
+  protected buffers(o: RMSpropOptions): readonly string[] {
+    return ['v', ...(o.centered ? ['a'] : []), ...(o.momentum > 0 ? ['b'] : [])]
+  }
+
+  protected update(k: Kernels, o: RMSpropOptions, s: Slot): void {
+    k.rmsprop(s.p, s.g, s.state.v, s.state.a ?? 0, s.state.b ?? 0, s.n, o.alpha, 1 - o.alpha, o.eps, o.lr,
+      o.momentum, o.weightDecay, o.centered)
+  }
+}

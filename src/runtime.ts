@@ -1,0 +1,162 @@
+import { Arena, type MemoryStats } from './arena.js'
+import * as wasm from './wasm.js'
+
+/** The kernels' exports (assembly/index.ts): pointers, then the element count, then scalars. */
+export interface Kernels {
+  sgd(p: number, g: number, b: number, n: number, lr: number, wd: number, mu: number, damp1: number,
+    maximize: boolean, first: boolean, nesterov: boolean): void
+  msgd(p: number, g: number, m: number, n: number, beta: number, omb: number, lrc: number, decay: number): void
+  ssd(p: number, g: number, n: number, lr: number, decay: number): void
+  mssd(p: number, g: number, m: number, n: number, beta: number, omb: number, lr: number, decay: number): void
+  svag(p: number, g: number, m: number, v: number, n: number, beta: number, omb: number, ic: number,
+    kappa: number, lr: number, decay: number): void
+  msvag(p: number, g: number, m: number, v: number, n: number, beta: number, omb: number, ic: number,
+    kappa: number, lr: number, decay: number): void
+  adam(p: number, g: number, m: number, v: number, vmax: number, n: number, b1: number, omb1: number,
+    b2: number, omb2: number, lrc1: number, rc2: number, eps: number, wd: number, decay: number,
+    maximize: boolean, amsgrad: boolean): void
+  lion(p: number, g: number, m: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
+    lr: number, decay: number): void
+  rmsprop(p: number, g: number, v: number, a: number, b: number, n: number, alpha: number, oma: number,
+    eps: number, lr: number, mu: number, wd: number, centered: boolean): void
+  adagrad(p: number, g: number, s: number, n: number, clr: number, eps: number, wd: number): void
+}
+
+export interface InitOptions {
+  /** true: SIMD build (rejects where unsupported); false: scalar build; default: SIMD where supported. */
+  simd?: boolean
+  /**
+   * true: a shared WebAssembly.Memory (rejects where unsupported); false: an unshared one;
+   * default: shared where the runtime allows it (always in Node; in browsers when the page is
+   * cross-origin isolated). Fixed by the first `init()`; a later call may not change it.
+   */
+  shared?: boolean
+}
+
+export interface InitResult {
+  /** Whether the SIMD build is the one in use. */
+  simd: boolean
+  /** Whether the memory is shared: its views then never detach when it grows. */
+  shared: boolean
+}
+
+/** 65536 pages of 64 KiB: all that a 32-bit WebAssembly memory can address. */
+const MAX_PAGES = 65536
+
+interface Runtime {
+  memory: WebAssembly.Memory
+  arena: Arena
+  shared: boolean
+  /** Every ArrayBuffer the memory has had: how a Float32Array is recognised as living in it. */
+  buffers: WeakSet<ArrayBufferLike>
+  builds: Partial<Record<'simd' | 'scalar', Promise<Kernels>>>
+  kernels: Kernels
+  simd: boolean
+}
+
+let rt: Runtime | undefined
+let simdSupport: boolean | undefined
+
+const decode = (base64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+
+function createMemory(shared: boolean | undefined): { memory: WebAssembly.Memory; shared: boolean } {
+  if (shared !== false) {
+    try {
+      return { memory: new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }), shared: true }
+    } catch (cause) {
+      if (shared) throw new Error('wasm-optim: this runtime cannot create a shared WebAssembly.Memory', { cause })
+    }
+  }
+  return { memory: new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES }), shared: false }
+}
+
+function buildBytes(simd: boolean, shared: boolean): Uint8Array<ArrayBuffer> {
+  if (shared) return decode(simd ? wasm.simd : wasm.scalar)
+  return decode(simd ? wasm.simdUnshared : wasm.scalarUnshared)
+}
+
+/** Whether this runtime runs WebAssembly SIMD (128-bit): Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+. */
+export function simdSupported(): boolean {
+  simdSupport ??= WebAssembly.validate(buildBytes(true, false))
+  return simdSupport
+}
+
+/**
+ * Loads the kernels and creates the library's one WebAssembly.Memory. Call it (and await it)
+ * once before creating parameters or optimizers. Calling it again is cheap; it can switch
+ * between the SIMD and the scalar build at any time, and everything made before keeps working,
+ * since both builds share the one memory.
+ *
+ * @example
+ * const { simd } = await init()          // SIMD build where the runtime has it
+ * await init({ simd: false })            // the scalar build of the same source
+ */
+export async function init(options: InitOptions = {}): Promise<InitResult> {
+  if (options.simd !== undefined && typeof options.simd !== 'boolean') {
+    throw new TypeError(`wasm-optim: init option simd must be a boolean or undefined, got ${String(options.simd)}`)
+  }
+  if (options.shared !== undefined && typeof options.shared !== 'boolean') {
+    throw new TypeError(`wasm-optim: init option shared must be a boolean or undefined, got ${String(options.shared)}`)
+  }
+  const simd = options.simd ?? simdSupported()
+  if (simd && !simdSupported()) throw new Error('wasm-optim: init({ simd: true }): this runtime has no WebAssembly SIMD')
+  if (rt && options.shared !== undefined && options.shared !== rt.shared) {
+    throw new Error(`wasm-optim: init({ shared: ${options.shared} }): the memory was already created ` +
+      `${rt.shared ? 'shared' : 'unshared'} by an earlier init()`)
+  }
+  if (!rt) {
+    const { memory, shared } = createMemory(options.shared)
+    const build = await instantiate(memory, simd, shared)
+    // A concurrent init() may have finished first: keep its memory, so there is only ever one.
+    rt ??= {
+      memory,
+      arena: new Arena(memory, build.base, MAX_PAGES, shared),
+      shared,
+      buffers: new WeakSet(),
+      builds: { [simd ? 'simd' : 'scalar']: Promise.resolve(build.kernels) },
+      kernels: build.kernels,
+      simd,
+    }
+  }
+  const r = rt
+  const key = simd ? 'simd' : 'scalar'
+  r.builds[key] ??= instantiate(r.memory, simd, r.shared).then((b) => b.kernels)
+  r.kernels = await r.builds[key]
+  r.simd = simd
+  return { simd, shared: r.shared }
+}
+
+async function instantiate(memory: WebAssembly.Memory, simd: boolean, shared: boolean) {
+  const module = await WebAssembly.compile(buildBytes(simd, shared))
+  const instance = await WebAssembly.instantiate(module, { env: { memory } })
+  const exports = instance.exports as unknown as Kernels & { HEAP_BASE: WebAssembly.Global }
+  return { kernels: exports as Kernels, base: exports.HEAP_BASE.value as number }
+}
+
+/** The loaded runtime; throws a clear error if init() has not completed. */
+export function runtime(): Runtime {
+  if (!rt) throw new Error('wasm-optim: call `await init()` before creating parameters or optimizers')
+  return rt
+}
+
+/** A Float32Array over n floats of the memory at `ptr`; its buffer is remembered as the memory's. */
+export function view(ptr: number, n: number): Float32Array {
+  const r = runtime()
+  const buffer = r.memory.buffer
+  r.buffers.add(buffer)
+  return new Float32Array(buffer, ptr, n)
+}
+
+/** Whether `a` is a view of the library's memory (so it can be used in place, without copies). */
+export function inMemory(a: ArrayBufferView): boolean {
+  return rt !== undefined && rt.buffers.has(a.buffer)
+}
+
+/**
+ * Sizes of the library's WebAssembly memory and of what its allocator holds. Memory given back
+ * by `dispose()` is reused before the memory grows; a WebAssembly memory never shrinks.
+ */
+export function memoryStats(): MemoryStats {
+  return runtime().arena.stats()
+}
+

@@ -1,0 +1,88 @@
+// The SIMD build, the scalar build and the Math.fround reference agree bit for bit: every
+// optimizer, every option combination that changes a kernel's path, lengths 0 through 67 (every
+// SIMD body / scalar tail split) and one large length, random data, 25 steps.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { init, parameter } from '../src/index.js'
+import { f32, initState, referenceStep } from './reference.js'
+import { CASES, OPTIMIZERS, firstBitDifference, randomData } from './helpers.js'
+import { view } from '../src/runtime.js'
+
+const STEPS = 25
+const LENGTHS = [...Array.from({ length: 68 }, (_, n) => n), 100_003]
+const DATA = LENGTHS.map((n) => randomData(n, STEPS, n + 1))
+
+interface Run {
+  params: Float32Array[]
+  state: Record<string, Float32Array>[]
+}
+
+/** One optimizer over one parameter per length (its own group each), stepped STEPS times. */
+async function runWasm(name: string, options: object, simd: boolean, resident: boolean): Promise<Run> {
+  await init({ simd })
+  const specs = DATA.map((d) => {
+    if (resident) return parameter(d.theta)
+    return { param: Float32Array.from(d.theta), grad: new Float32Array(d.theta.length) }
+  })
+  const opt = new OPTIMIZERS[name](specs.map((s) => ({ params: [s] })), options)
+  for (let t = 0; t < STEPS; t++) {
+    specs.forEach((s, i) => s.grad.set(DATA[i].grads[t]))
+    opt.step()
+  }
+  const run: Run = {
+    params: specs.map((s) => Float32Array.from(s.param)),
+    state: opt.slots.map(([slot]) =>
+      Object.fromEntries(Object.entries(slot.state).map(([k, ptr]) => [k, Float32Array.from(view(ptr, slot.n))])),
+    ),
+  }
+  opt.dispose()
+  for (const s of specs) if ('dispose' in s) s.dispose()
+  return run
+}
+
+function runReference(name: string, options: object): Run {
+  const o = { ...OPTIMIZERS[name].defaults, ...options }
+  const params: Float32Array[] = []
+  const states: Record<string, Float32Array>[] = []
+  for (const { theta, grads } of DATA) {
+    const n = theta.length
+    const p = Float32Array.from(theta)
+    const s = initState(name, o, n, (k) => new Float32Array(k))
+    for (let t = 1; t <= STEPS; t++) referenceStep(name, o, p, grads[t - 1], s, t, f32)
+    params.push(p)
+    states.push(s as Record<string, Float32Array>)
+  }
+  return { params, state: states }
+}
+
+function expectSameBits(what: string, a: Run, b: Run): void {
+  LENGTHS.forEach((n, i) => {
+    const at = firstBitDifference(a.params[i], b.params[i])
+    expect(at, `${what}: θ of length ${n} differs at [${at}]: ${a.params[i][at]} vs ${b.params[i][at]}`).toBe(-1)
+    for (const k of Object.keys(b.state[i])) {
+      const sat = firstBitDifference(a.state[i][k], b.state[i][k])
+      expect(sat, `${what}: state ${k} of length ${n} differs at [${sat}]`).toBe(-1)
+    }
+  })
+}
+
+describe('bit-exact: SIMD build = scalar build = Math.fround reference', () => {
+  beforeAll(async () => {
+    await init()
+  })
+
+  it.each(CASES)('%s %j', async (name, options) => {
+    const reference = runReference(name, options)
+    const simd = await runWasm(name, options, true, false)
+    const scalar = await runWasm(name, options, false, false)
+    expectSameBits('SIMD vs reference', simd, reference)
+    expectSameBits('scalar vs reference', scalar, reference)
+    // The data was not trivial: at least one parameter moved.
+    expect(simd.params.at(-1)!.some((x, i) => x !== DATA.at(-1)!.theta[i])).toBe(true)
+  })
+
+  it.each(CASES.filter((_, i) => i % 4 === 0))('parameter() buffers give the same bits as plain arrays: %s %j', async (name, options) => {
+    const plain = await runWasm(name, options, true, false)
+    const resident = await runWasm(name, options, true, true)
+    expectSameBits('parameter() vs plain arrays', resident, plain)
+  })
+})
