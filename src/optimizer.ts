@@ -18,30 +18,38 @@ export type Params<O> = readonly ParamSpec[] | readonly GroupSpec<O>[]
 /** A group as the optimizer holds it: every option filled in, writable between steps. */
 export type ParamGroup<O> = O & { readonly params: readonly ParamSpec[] }
 
-/** Where the kernel finds a parameter's values (or gradient), and the user array copied from, if any. */
-interface Binding {
-  ptr: number
-  /** A plain array outside the wasm memory: copied in before the kernel and (values) out after. */
+/** What one kernel call works on: the step count and the addresses of n elements of θ, g and state. */
+export interface Span {
+  /** Step count after this step's increment: the first step has t = 1. */
+  t: number
+  n: number
+  p: number
+  g: number
+  /** Addresses of the state buffers (m, v, …) by name; a buffer the options do not need is absent. */
+  readonly state: Record<string, number>
+}
+
+/** A parameter's values or gradient: a plain array that is copied, or a view used in place. */
+interface Source {
+  /** A plain array outside the wasm memory: staged through the wasm memory chunk by chunk. */
   user?: Float32Array
-  /** For a copied array: its mirror in the wasm memory. */
-  mirror?: Float32Array
-  /** For a view of the wasm memory: the allocator block it lives in, checked at every step. */
+  /** A view of the wasm memory: the allocator block it lives in, checked at every step. */
   block?: { start: number; serial: number }
 }
 
 /** Everything the optimizer keeps for one parameter. */
-export interface Slot {
-  readonly n: number
-  /** Step count after this step's increment: the first step has t = 1. */
-  t: number
-  readonly p: number
-  readonly g: number
-  /** Addresses of the state buffers (m, v, …) by name; 0 for a buffer this slot does not have. */
-  readonly state: Readonly<Record<string, number>>
+interface Slot extends Span {
   readonly name: string | undefined
-  readonly param: Binding
-  readonly grad: Binding
+  readonly param: Source
+  readonly grad: Source
 }
+
+/**
+ * Elements staged per kernel call for plain (copied) arrays: copy a chunk of θ and g in, update
+ * it, copy θ out, while the chunk is still in cache. 8192 floats (32 KiB per array) measured
+ * fastest on the reference machine (bench/RESULTS.md).
+ */
+export const CHUNK = 8192
 
 const SIZE_ALIGN = 16
 const bytesOf = (n: number) => Math.ceil((4 * n) / SIZE_ALIGN) * SIZE_ALIGN
@@ -61,7 +69,12 @@ export abstract class Optimizer<O extends object> {
   readonly #slots: Slot[][]
   /** State buffers allocated for each group, fixed at construction. */
   readonly #allocated: ReadonlySet<string>[]
+  /** The one allocator block that holds all this optimizer's state and its staging area. */
   #block: number | undefined
+  /** Staging area for plain arrays: CHUNK floats of θ, then CHUNK of g; views renewed on detach. */
+  #stage: { ptr: number; p: Float32Array; g: Float32Array } | undefined
+  /** Reused for staged kernel calls, so that step() allocates nothing. */
+  readonly #span: Span = { t: 0, n: 0, p: 0, g: 0, state: {} }
 
   protected constructor(name: string, params: Params<O>, defaults: O, options: Partial<O> | undefined) {
     this.#name = name
@@ -77,33 +90,29 @@ export abstract class Optimizer<O extends object> {
     if (specs.length === 0) throw new TypeError(`${name}: got an empty parameter list`)
     checkNames(name, specs)
     checkOverlaps(name, specs)
-    const blocks = specs.map((s) => [wasmBlock(name, s.param, s.where), wasmBlock(name, s.grad, s.where)])
+    const source = (a: Float32Array, where: string): Source => {
+      const block = wasmBlock(name, a, where)
+      return block ? { block } : { user: a }
+    }
+    const sources = specs.map((s) => ({ param: source(s.param, s.where), grad: source(s.grad, s.where) }))
+    const staged = sources.some((s) => s.param.user || s.grad.user)
 
-    // One block holds all state and mirrors: a constructor that throws has allocated nothing.
+    // One block holds all state and the staging area: a constructor that throws has allocated nothing.
     const buffers = this.paramGroups.map((g) => this.buffers(g))
-    let bytes = 0
-    let k = 0
-    for (const [i, group] of this.paramGroups.entries()) {
-      for (let j = 0; j < group.params.length; j++, k++) {
-        const n = specs[k].param.length
-        const copies = (blocks[k][0] ? 0 : 1) + (blocks[k][1] ? 0 : 1)
-        bytes += (buffers[i].length + copies) * bytesOf(n)
-      }
-    }
-    const base = r.arena.alloc(bytes)
-    this.#block = base
-    let at = base
+    const perGroup = buffers.flatMap((b, i) => this.paramGroups[i].params.map(() => b.length))
+    const bytes = specs.reduce((sum, s, k) => sum + perGroup[k] * bytesOf(s.param.length), staged ? 2 * bytesOf(CHUNK) : 0)
+    let at = r.arena.alloc(bytes)
+    this.#block = at
     const take = (n: number) => (at += bytesOf(n)) - bytesOf(n)
-    const bind = (a: Float32Array, block: Binding['block']): Binding => {
-      if (block) return { ptr: a.byteOffset, block }
-      const ptr = take(a.length)
-      return { ptr, user: a, mirror: view(ptr, a.length) }
+    if (staged) {
+      const ptr = take(2 * CHUNK)
+      this.#stage = { ptr, p: view(ptr, CHUNK), g: view(ptr + 4 * CHUNK, CHUNK) }
     }
-    k = 0
+    let k = 0
     this.#slots = this.paramGroups.map((group, i) =>
       group.params.map(() => {
         const { param, grad, name: pname } = specs[k]
-        const [pb, gb] = blocks[k++]
+        const src = sources[k++]
         const n = param.length
         const state: Record<string, number> = {}
         for (const b of buffers[i]) {
@@ -111,9 +120,7 @@ export abstract class Optimizer<O extends object> {
           const init = this.initialState(group, b)
           if (init !== 0) view(state[b], n).fill(init)
         }
-        const p = bind(param, pb)
-        const g = bind(grad, gb)
-        return { n, t: 0, p: p.ptr, g: g.ptr, state, name: pname, param: p, grad: g }
+        return { t: 0, n, p: param.byteOffset, g: grad.byteOffset, state, name: pname, ...src }
       }),
     )
     this.#allocated = buffers.map((b) => new Set(b))
@@ -123,8 +130,8 @@ export abstract class Optimizer<O extends object> {
   protected abstract check(group: O, c: Checker): void
   /** Names of the state buffers a group with these options needs, e.g. ['m', 'v']. */
   protected abstract buffers(group: O): readonly string[]
-  /** Runs the kernel for one parameter; `s.t` is already this step's count. */
-  protected abstract update(k: Kernels, group: O, s: Slot): void
+  /** Runs the kernel over one span of a parameter; `s.t` is already this step's count. */
+  protected abstract update(k: Kernels, group: O, s: Span): void
   /** Initial value of a state buffer (0 unless a subclass says otherwise). */
   protected initialState(_group: O, _buffer: string): number {
     return 0
@@ -151,11 +158,9 @@ export abstract class Optimizer<O extends object> {
     const kernels = runtime().kernels
     this.paramGroups.forEach((group, i) => {
       for (const s of slots[i]) {
-        if (s.param.user) this.#mirror(s.param).set(s.param.user)
-        if (s.grad.user) this.#mirror(s.grad).set(s.grad.user)
         s.t++
-        this.update(kernels, group, s)
-        if (s.param.user) s.param.user.set(this.#mirror(s.param))
+        if (s.param.user || s.grad.user) this.#staged(kernels, group, s)
+        else this.update(kernels, group, s)
       }
     })
   }
@@ -175,7 +180,7 @@ export abstract class Optimizer<O extends object> {
   }
 
   /** @internal The per-parameter records, for the library's own tests and tools. */
-  get slots(): readonly (readonly Slot[])[] {
+  get slots(): readonly (readonly Span[])[] {
     return this.#slots
   }
 
@@ -196,10 +201,38 @@ export abstract class Optimizer<O extends object> {
     }
   }
 
-  /** The mirror of a copied array, renewed if the memory grew and detached it (unshared memory). */
-  #mirror(b: Binding): Float32Array {
-    if (b.mirror!.buffer !== runtime().memory.buffer) b.mirror = view(b.ptr, b.user!.length)
-    return b.mirror!
+  /**
+   * Updates a parameter whose θ or g is a plain array, CHUNK elements at a time: copy the chunk
+   * into the staging area, run the kernel on it and on the matching span of the state, copy θ
+   * back. The chunk is still in cache when it is copied back.
+   */
+  #staged(kernels: Kernels, group: O, s: Slot): void {
+    const stage = this.#stageViews()
+    const span = this.#span
+    const { user: p } = s.param
+    const { user: g } = s.grad
+    span.t = s.t
+    for (let off = 0; off < s.n; off += CHUNK) {
+      const n = Math.min(CHUNK, s.n - off)
+      span.n = n
+      if (p) stage.p.set(p.subarray(off, off + n))
+      if (g) stage.g.set(g.subarray(off, off + n))
+      span.p = p ? stage.ptr : s.p + 4 * off
+      span.g = g ? stage.ptr + 4 * CHUNK : s.g + 4 * off
+      for (const key in s.state) span.state[key] = s.state[key] + 4 * off
+      this.update(kernels, group, span)
+      if (p) p.set(n === CHUNK ? stage.p : stage.p.subarray(0, n), off)
+    }
+  }
+
+  /** The staging views, renewed if the memory grew and detached them (unshared memory only). */
+  #stageViews(): { ptr: number; p: Float32Array; g: Float32Array } {
+    const stage = this.#stage!
+    if (stage.p.buffer !== runtime().memory.buffer) {
+      stage.p = view(stage.ptr, CHUNK)
+      stage.g = view(stage.ptr + 4 * CHUNK, CHUNK)
+    }
+    return stage
   }
 }
 
@@ -284,7 +317,7 @@ function checkOverlaps(name: string, specs: CheckedSpec[]): void {
 }
 
 /** For a view of the wasm memory: the live allocator block it lies in (else it must be copied). */
-function wasmBlock(name: string, a: Float32Array, where: string): Binding['block'] {
+function wasmBlock(name: string, a: Float32Array, where: string): Source['block'] {
   if (!inMemory(a)) return undefined
   const block = runtime().arena.blockContaining(a.byteOffset, a.byteLength)
   if (!block) throw new TypeError(`${name}: ${where} is a view of wasm-optim's memory that no live parameter() holds`)

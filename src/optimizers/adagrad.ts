@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Slot } from '../optimizer.js'
+import { Optimizer, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -52,7 +52,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     return o.initialAccumulatorValue
   }
 
-  protected update(k: Kernels, o: AdagradOptions, s: Slot): void {
+  protected update(k: Kernels, o: AdagradOptions, s: Span): void {
     k.adagrad(s.p, s.g, s.state.s, s.n, o.lr / (1 + (s.t - 1) * o.lrDecay), o.eps, o.weightDecay)
   }
 }

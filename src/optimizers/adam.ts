@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Slot } from '../optimizer.js'
+import { Optimizer, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -61,7 +61,7 @@ export class Adam extends Optimizer<AdamOptions> {
     return o.amsgrad ? ['m', 'v', 'vmax'] : ['m', 'v']
   }
 
-  protected update(k: Kernels, o: AdamOptions, s: Slot): void {
+  protected update(k: Kernels, o: AdamOptions, s: Span): void {
     const [b1, b2] = o.betas
     const wd = this.#decoupled ? 0 : o.weightDecay
     const decay = this.#decoupled ? 1 - o.lr * o.weightDecay : 1

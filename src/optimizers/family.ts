@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Slot } from '../optimizer.js'
+import { Optimizer, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -50,7 +50,7 @@ export class MSGD extends FamilyOptimizer<FamilyOptions> {
     return ['m']
   }
 
-  protected update(k: Kernels, o: FamilyOptions, s: Slot): void {
+  protected update(k: Kernels, o: FamilyOptions, s: Span): void {
     k.msgd(s.p, s.g, s.state.m, s.n, o.beta, 1 - o.beta, o.lr / (1 - o.beta ** s.t), decay(o))
   }
 }
@@ -76,7 +76,7 @@ export class SSD extends FamilyOptimizer<SSDOptions> {
     return []
   }
 
-  protected update(k: Kernels, o: SSDOptions, s: Slot): void {
+  protected update(k: Kernels, o: SSDOptions, s: Span): void {
     k.ssd(s.p, s.g, s.n, o.lr, decay(o))
   }
 }
@@ -102,7 +102,7 @@ export class MSSD extends FamilyOptimizer<FamilyOptions> {
     return ['m']
   }
 
-  protected update(k: Kernels, o: FamilyOptions, s: Slot): void {
+  protected update(k: Kernels, o: FamilyOptions, s: Span): void {
     k.mssd(s.p, s.g, s.state.m, s.n, o.beta, 1 - o.beta, o.lr, decay(o))
   }
 }
@@ -141,7 +141,7 @@ export class SVAG extends FamilyOptimizer<FamilyOptions> {
     return ['m', 'v']
   }
 
-  protected update(k: Kernels, o: FamilyOptions, s: Slot): void {
+  protected update(k: Kernels, o: FamilyOptions, s: Span): void {
     const r = rho(o.beta, s.t)
     k.svag(s.p, s.g, s.state.m, s.state.v, s.n, o.beta, 1 - o.beta, 1 / (1 - o.beta ** s.t), 1 / (1 - r), o.lr, decay(o))
   }
@@ -171,7 +171,7 @@ export class MSVAG extends FamilyOptimizer<FamilyOptions> {
     return ['m', 'v']
   }
 
-  protected update(k: Kernels, o: FamilyOptions, s: Slot): void {
+  protected update(k: Kernels, o: FamilyOptions, s: Span): void {
     const r = rho(o.beta, s.t)
     k.msvag(s.p, s.g, s.state.m, s.state.v, s.n, o.beta, 1 - o.beta, 1 / (1 - o.beta ** s.t), r / (1 - r), o.lr, decay(o))
   }

@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Slot } from '../optimizer.js'
+import { Optimizer, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -42,7 +42,7 @@ export class Lion extends Optimizer<LionOptions> {
     return ['m']
   }
 
-  protected update(k: Kernels, o: LionOptions, s: Slot): void {
+  protected update(k: Kernels, o: LionOptions, s: Span): void {
     const [b1, b2] = o.betas
     k.lion(s.p, s.g, s.state.m, s.n, b1, 1 - b1, b2, 1 - b2, o.lr, 1 - o.lr * o.weightDecay)
   }

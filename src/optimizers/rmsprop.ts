@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Slot } from '../optimizer.js'
+import { Optimizer, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -53,7 +53,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     return ['v', ...(o.centered ? ['a'] : []), ...(o.momentum > 0 ? ['b'] : [])]
   }
 
-  protected update(k: Kernels, o: RMSpropOptions, s: Slot): void {
+  protected update(k: Kernels, o: RMSpropOptions, s: Span): void {
     k.rmsprop(s.p, s.g, s.state.v, s.state.a ?? 0, s.state.b ?? 0, s.n, o.alpha, 1 - o.alpha, o.eps, o.lr,
       o.momentum, o.weightDecay, o.centered)
   }

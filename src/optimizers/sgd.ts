@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Slot } from '../optimizer.js'
+import { Optimizer, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -56,7 +56,7 @@ export class SGD extends Optimizer<SGDOptions> {
     return o.momentum > 0 ? ['b'] : []
   }
 
-  protected update(k: Kernels, o: SGDOptions, s: Slot): void {
+  protected update(k: Kernels, o: SGDOptions, s: Span): void {
     k.sgd(s.p, s.g, s.state.b ?? 0, s.n, o.lr, o.weightDecay, o.momentum, 1 - o.dampening, o.maximize,
       s.t === 1, o.nesterov)
   }
