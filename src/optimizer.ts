@@ -96,11 +96,13 @@ export abstract class Optimizer<O extends object> {
     }
     const sources = specs.map((s) => ({ param: source(s.param, s.where), grad: source(s.grad, s.where) }))
     const staged = sources.some((s) => s.param.user || s.grad.user)
+    // Read lengths and addresses now: allocating may grow an unshared memory and detach views.
+    const layout = specs.map((s) => ({ n: s.param.length, p: s.param.byteOffset, g: s.grad.byteOffset }))
 
     // One block holds all state and the staging area: a constructor that throws has allocated nothing.
     const buffers = this.paramGroups.map((g) => this.buffers(g))
     const perGroup = buffers.flatMap((b, i) => this.paramGroups[i].params.map(() => b.length))
-    const bytes = specs.reduce((sum, s, k) => sum + perGroup[k] * bytesOf(s.param.length), staged ? 2 * bytesOf(CHUNK) : 0)
+    const bytes = layout.reduce((sum, l, k) => sum + perGroup[k] * bytesOf(l.n), staged ? 2 * bytesOf(CHUNK) : 0)
     let at = r.arena.alloc(bytes)
     this.#block = at
     const take = (n: number) => (at += bytesOf(n)) - bytesOf(n)
@@ -111,16 +113,16 @@ export abstract class Optimizer<O extends object> {
     let k = 0
     this.#slots = this.paramGroups.map((group, i) =>
       group.params.map(() => {
-        const { param, grad, name: pname } = specs[k]
+        const { n, p, g } = layout[k]
+        const { name: pname } = specs[k]
         const src = sources[k++]
-        const n = param.length
         const state: Record<string, number> = {}
         for (const b of buffers[i]) {
           state[b] = take(n)
           const init = this.initialState(group, b)
           if (init !== 0) view(state[b], n).fill(init)
         }
-        return { t: 0, n, p: param.byteOffset, g: grad.byteOffset, state, name: pname, ...src }
+        return { t: 0, n, p, g, state, name: pname, ...src }
       }),
     )
     this.#allocated = buffers.map((b) => new Set(b))

@@ -16,6 +16,7 @@ export class Parameter {
   /** Optional name, used to match optimizer state. */
   readonly name: string | undefined
   readonly #ptr: number
+  readonly #gradPtr: number
   readonly #serial: number
   #param: Float32Array
   #grad: Float32Array
@@ -27,22 +28,23 @@ export class Parameter {
     this.length = length
     this.name = name
     this.#ptr = r.arena.alloc(8 * gradOffset)
+    this.#gradPtr = this.#ptr + 4 * gradOffset
     this.#serial = r.arena.serial(this.#ptr)
     this.#param = view(this.#ptr, length)
-    this.#grad = view(this.#ptr + 4 * gradOffset, length)
+    this.#grad = view(this.#gradPtr, length)
   }
 
   /** The parameter values, a view of the WebAssembly memory. */
   get param(): Float32Array {
     this.#live()
-    if (this.#param.buffer !== runtime().memory.buffer) this.#param = view(this.#param.byteOffset, this.length)
+    if (this.#param.buffer !== runtime().memory.buffer) this.#param = view(this.#ptr, this.length)
     return this.#param
   }
 
   /** The gradient, a view of the WebAssembly memory, zero when the parameter is created. */
   get grad(): Float32Array {
     this.#live()
-    if (this.#grad.buffer !== runtime().memory.buffer) this.#grad = view(this.#grad.byteOffset, this.length)
+    if (this.#grad.buffer !== runtime().memory.buffer) this.#grad = view(this.#gradPtr, this.length)
     return this.#grad
   }
 
