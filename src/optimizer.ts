@@ -155,7 +155,7 @@ export abstract class Optimizer<O extends object> {
             `when creating the optimizer`)
         }
       }
-      slots[i].forEach((s, j) => this.#checkSlot(s, `${where}.params[${j}]`))
+      slots[i].forEach((s, j) => this.#checkSlot(s, where, j))
     })
     const kernels = runtime().kernels
     this.paramGroups.forEach((group, i) => {
@@ -170,7 +170,7 @@ export abstract class Optimizer<O extends object> {
   /** Sets every gradient to zero. */
   zeroGrad(): void {
     const slots = this.#live('zeroGrad').flat()
-    slots.forEach((s, j) => this.#checkSlot(s, `${this.#name}.zeroGrad(): params[${j}]`))
+    slots.forEach((s, j) => this.#checkSlot(s, `${this.#name}.zeroGrad()`, j))
     for (const s of slots) (s.grad.user ?? view(s.g, s.n)).fill(0)
   }
 
@@ -191,14 +191,16 @@ export abstract class Optimizer<O extends object> {
     return this.#slots
   }
 
-  #checkSlot(s: Slot, where: string): void {
-    for (const [what, b] of [['param', s.param], ['grad', s.grad]] as const) {
-      if (b.user && b.user.length !== s.n) {
-        throw new RangeError(`${where}.${what} now has length ${b.user.length}, expected ${s.n} ` +
+  /** Throws if a parameter's arrays changed length (detached) or its parameter() was disposed. */
+  #checkSlot(s: Slot, where: string, j: number): void {
+    for (const what of ['param', 'grad'] as const) {
+      const src = s[what]
+      if (src.user && src.user.length !== s.n) {
+        throw new RangeError(`${where}.params[${j}].${what} now has length ${src.user.length}, expected ${s.n} ` +
           `(was its ArrayBuffer transferred or detached?)`)
       }
-      if (b.block && runtime().arena.serial(b.block.start) !== b.block.serial) {
-        throw new TypeError(`${where}.${what} lives in a parameter() that was disposed`)
+      if (src.block && runtime().arena.serial(src.block.start) !== src.block.serial) {
+        throw new TypeError(`${where}.params[${j}].${what} lives in a parameter() that was disposed`)
       }
     }
   }

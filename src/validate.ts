@@ -23,15 +23,16 @@ export class Checker {
     private readonly options: Record<string, unknown>,
   ) {}
 
-  /** A number in [lo, hi), or [lo, hi] if `closed`; finite unless hi is Infinity and open. */
+  /** A number in [lo, hi), or [lo, hi] if `closed`; hi = Infinity means finite and ≥ lo. */
   range(key: string, lo: number, hi: number, closed = false): number {
-    const value = this.options[key]
+    return this.#number(key, this.options[key], lo, hi, closed)
+  }
+
+  #number(label: string, value: unknown, lo: number, hi: number, closed: boolean): number {
+    if (typeof value === 'number' && value >= lo && (closed ? value <= hi : value < hi)) return value
     const text = `[${lo}, ${hi === Infinity ? '∞' : hi}${closed ? ']' : ')'}`
-    if (typeof value !== 'number') throw new TypeError(`${this.where}: ${key} must be a number in ${text}, got ${describe(value)}`)
-    if (!(value >= lo && (closed ? value <= hi : value < hi))) {
-      throw new RangeError(`${this.where}: ${key} must be in ${text}, got ${value}`)
-    }
-    return value
+    if (typeof value !== 'number') throw new TypeError(`${this.where}: ${label} must be a number in ${text}, got ${describe(value)}`)
+    throw new RangeError(`${this.where}: ${label} must be in ${text}, got ${value}`)
   }
 
   /** A finite number ≥ 0: learning rates, ε, weight decay. */
@@ -50,7 +51,8 @@ export class Checker {
     if (!Array.isArray(value) || value.length !== 2) {
       throw new TypeError(`${this.where}: ${key} must be an array [β1, β2] of two numbers in [0, 1), got ${describe(value)}`)
     }
-    value.forEach((b, i) => new Checker(this.where, { [`${key}[${i}]`]: b }).unit(`${key}[${i}]`))
+    this.#number(`${key}[0]`, value[0], 0, 1, false)
+    this.#number(`${key}[1]`, value[1], 0, 1, false)
     return value as [number, number]
   }
 
