@@ -8,11 +8,16 @@ import { add, div, mul, simdBytes, splat, sqrt, sub } from './lanes'
  */
 export function adagrad(p: usize, g: usize, s: usize, n: i32, clr: f32, eps: f32, wd: f32): void {
   const mid = simdBytes(n)
-  if (ASC_FEATURE_SIMD) adagradRange<v128>(p, g, s, 0, mid, clr, eps, wd)
+  if (ASC_FEATURE_SIMD) {
+    // No weight decay, the common case: inlined with a constant, its branch folds away.
+    if (wd == 0) adagradRange<v128>(p, g, s, 0, mid, clr, eps, 0)
+    else adagradRange<v128>(p, g, s, 0, mid, clr, eps, wd)
+  }
   adagradRange<f32>(p, g, s, mid, <usize>n << 2, clr, eps, wd)
 }
 
-function adagradRange<T>(p: usize, g: usize, s: usize, from: usize, to: usize, clr: f32, eps: f32,
+// @ts-ignore: decorator
+@inline function adagradRange<T>(p: usize, g: usize, s: usize, from: usize, to: usize, clr: f32, eps: f32,
   wd: f32): void {
   const CLR = splat<T>(clr), EPS = splat<T>(eps), WD = splat<T>(wd)
   for (let i = from; i < to; i += sizeof<T>()) {

@@ -13,13 +13,19 @@ export function adam(p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32
   amsgrad: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
-    adamRange<v128>(p, g, m, v, vmax, 0, mid, b1, omb1, b2, omb2, lrc1, rc2, eps, wd, decay, maximize, amsgrad)
+    // Every option off, the common case: inlined with constants, its branches fold away.
+    if (!maximize && wd == 0 && decay == 1 && !amsgrad) {
+      adamRange<v128>(p, g, m, v, vmax, 0, mid, b1, omb1, b2, omb2, lrc1, rc2, eps, 0, 1, false, false)
+    } else {
+      adamRange<v128>(p, g, m, v, vmax, 0, mid, b1, omb1, b2, omb2, lrc1, rc2, eps, wd, decay, maximize, amsgrad)
+    }
   }
   adamRange<f32>(p, g, m, v, vmax, mid, <usize>n << 2, b1, omb1, b2, omb2, lrc1, rc2, eps, wd, decay,
     maximize, amsgrad)
 }
 
-function adamRange<T>(p: usize, g: usize, m: usize, v: usize, vmax: usize, from: usize, to: usize,
+// @ts-ignore: decorator
+@inline function adamRange<T>(p: usize, g: usize, m: usize, v: usize, vmax: usize, from: usize, to: usize,
   b1: f32, omb1: f32, b2: f32, omb2: f32, lrc1: f32, rc2: f32, eps: f32, wd: f32, decay: f32,
   maximize: bool, amsgrad: bool): void {
   const B1 = splat<T>(b1), OMB1 = splat<T>(omb1), B2 = splat<T>(b2), OMB2 = splat<T>(omb2)

@@ -9,11 +9,16 @@ import { ema, mul, sign, simdBytes, splat, sub } from './lanes'
 export function lion(p: usize, g: usize, m: usize, n: i32, b1: f32, omb1: f32, b2: f32, omb2: f32,
   lr: f32, decay: f32): void {
   const mid = simdBytes(n)
-  if (ASC_FEATURE_SIMD) lionRange<v128>(p, g, m, 0, mid, b1, omb1, b2, omb2, lr, decay)
+  if (ASC_FEATURE_SIMD) {
+    // No weight decay, the common case: inlined with a constant, its branch folds away.
+    if (decay == 1) lionRange<v128>(p, g, m, 0, mid, b1, omb1, b2, omb2, lr, 1)
+    else lionRange<v128>(p, g, m, 0, mid, b1, omb1, b2, omb2, lr, decay)
+  }
   lionRange<f32>(p, g, m, mid, <usize>n << 2, b1, omb1, b2, omb2, lr, decay)
 }
 
-function lionRange<T>(p: usize, g: usize, m: usize, from: usize, to: usize, b1: f32, omb1: f32,
+// @ts-ignore: decorator
+@inline function lionRange<T>(p: usize, g: usize, m: usize, from: usize, to: usize, b1: f32, omb1: f32,
   b2: f32, omb2: f32, lr: f32, decay: f32): void {
   const B1 = splat<T>(b1), OMB1 = splat<T>(omb1), B2 = splat<T>(b2), OMB2 = splat<T>(omb2)
   const LR = splat<T>(lr), DECAY = splat<T>(decay)

@@ -8,11 +8,16 @@ import { ema, mul, simdBytes, splat, sub } from './lanes'
  */
 export function msgd(p: usize, g: usize, m: usize, n: i32, beta: f32, omb: f32, lrc: f32, decay: f32): void {
   const mid = simdBytes(n)
-  if (ASC_FEATURE_SIMD) msgdRange<v128>(p, g, m, 0, mid, beta, omb, lrc, decay)
+  if (ASC_FEATURE_SIMD) {
+    // No weight decay, the common case: inlined with a constant, its branch folds away.
+    if (decay == 1) msgdRange<v128>(p, g, m, 0, mid, beta, omb, lrc, 1)
+    else msgdRange<v128>(p, g, m, 0, mid, beta, omb, lrc, decay)
+  }
   msgdRange<f32>(p, g, m, mid, <usize>n << 2, beta, omb, lrc, decay)
 }
 
-function msgdRange<T>(p: usize, g: usize, m: usize, from: usize, to: usize, beta: f32, omb: f32,
+// @ts-ignore: decorator
+@inline function msgdRange<T>(p: usize, g: usize, m: usize, from: usize, to: usize, beta: f32, omb: f32,
   lrc: f32, decay: f32): void {
   const BETA = splat<T>(beta), OMB = splat<T>(omb), LRC = splat<T>(lrc), DECAY = splat<T>(decay)
   for (let i = from; i < to; i += sizeof<T>()) {

@@ -11,11 +11,16 @@ import { add, div, ema, mul, simdBytes, splat, sqrt, sub } from './lanes'
 export function rmsprop(p: usize, g: usize, v: usize, a: usize, b: usize, n: i32, alpha: f32, oma: f32,
   eps: f32, lr: f32, mu: f32, wd: f32, centered: bool): void {
   const mid = simdBytes(n)
-  if (ASC_FEATURE_SIMD) rmspropRange<v128>(p, g, v, a, b, 0, mid, alpha, oma, eps, lr, mu, wd, centered)
+  if (ASC_FEATURE_SIMD) {
+    // Every option off, the common case: inlined with constants, its branches fold away.
+    if (mu == 0 && wd == 0 && !centered) rmspropRange<v128>(p, g, v, a, b, 0, mid, alpha, oma, eps, lr, 0, 0, false)
+    else rmspropRange<v128>(p, g, v, a, b, 0, mid, alpha, oma, eps, lr, mu, wd, centered)
+  }
   rmspropRange<f32>(p, g, v, a, b, mid, <usize>n << 2, alpha, oma, eps, lr, mu, wd, centered)
 }
 
-function rmspropRange<T>(p: usize, g: usize, v: usize, a: usize, b: usize, from: usize, to: usize,
+// @ts-ignore: decorator
+@inline function rmspropRange<T>(p: usize, g: usize, v: usize, a: usize, b: usize, from: usize, to: usize,
   alpha: f32, oma: f32, eps: f32, lr: f32, mu: f32, wd: f32, centered: bool): void {
   const ALPHA = splat<T>(alpha), OMA = splat<T>(oma), EPS = splat<T>(eps), LR = splat<T>(lr)
   const MU = splat<T>(mu), WD = splat<T>(wd)

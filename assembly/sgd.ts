@@ -11,11 +11,16 @@ import { add, ema, mul, neg, simdBytes, splat, sub } from './lanes'
 export function sgd(p: usize, g: usize, b: usize, n: i32, lr: f32, wd: f32, mu: f32, damp1: f32,
   maximize: bool, first: bool, nesterov: bool): void {
   const mid = simdBytes(n)
-  if (ASC_FEATURE_SIMD) sgdRange<v128>(p, g, b, 0, mid, lr, wd, mu, damp1, maximize, first, nesterov)
+  if (ASC_FEATURE_SIMD) {
+    // No maximize, no weight decay, the common case: inlined with constants, its branches fold away.
+    if (!maximize && wd == 0) sgdRange<v128>(p, g, b, 0, mid, lr, 0, mu, damp1, false, first, nesterov)
+    else sgdRange<v128>(p, g, b, 0, mid, lr, wd, mu, damp1, maximize, first, nesterov)
+  }
   sgdRange<f32>(p, g, b, mid, <usize>n << 2, lr, wd, mu, damp1, maximize, first, nesterov)
 }
 
-function sgdRange<T>(p: usize, g: usize, b: usize, from: usize, to: usize, lr: f32, wd: f32,
+// @ts-ignore: decorator
+@inline function sgdRange<T>(p: usize, g: usize, b: usize, from: usize, to: usize, lr: f32, wd: f32,
   mu: f32, damp1: f32, maximize: bool, first: bool, nesterov: bool): void {
   const LR = splat<T>(lr), WD = splat<T>(wd), MU = splat<T>(mu), DAMP1 = splat<T>(damp1)
   for (let i = from; i < to; i += sizeof<T>()) {

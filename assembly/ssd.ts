@@ -6,11 +6,16 @@ import { ema, mul, sign, simdBytes, splat, sub } from './lanes'
  */
 export function ssd(p: usize, g: usize, n: i32, lr: f32, decay: f32): void {
   const mid = simdBytes(n)
-  if (ASC_FEATURE_SIMD) ssdRange<v128>(p, g, 0, mid, lr, decay)
+  if (ASC_FEATURE_SIMD) {
+    // No weight decay, the common case: inlined with a constant, its branch folds away.
+    if (decay == 1) ssdRange<v128>(p, g, 0, mid, lr, 1)
+    else ssdRange<v128>(p, g, 0, mid, lr, decay)
+  }
   ssdRange<f32>(p, g, mid, <usize>n << 2, lr, decay)
 }
 
-function ssdRange<T>(p: usize, g: usize, from: usize, to: usize, lr: f32, decay: f32): void {
+// @ts-ignore: decorator
+@inline function ssdRange<T>(p: usize, g: usize, from: usize, to: usize, lr: f32, decay: f32): void {
   const LR = splat<T>(lr), DECAY = splat<T>(decay)
   for (let i = from; i < to; i += sizeof<T>()) {
     let pi = load<T>(p + i)
@@ -25,11 +30,15 @@ function ssdRange<T>(p: usize, g: usize, from: usize, to: usize, lr: f32, decay:
  */
 export function mssd(p: usize, g: usize, m: usize, n: i32, beta: f32, omb: f32, lr: f32, decay: f32): void {
   const mid = simdBytes(n)
-  if (ASC_FEATURE_SIMD) mssdRange<v128>(p, g, m, 0, mid, beta, omb, lr, decay)
+  if (ASC_FEATURE_SIMD) {
+    if (decay == 1) mssdRange<v128>(p, g, m, 0, mid, beta, omb, lr, 1)
+    else mssdRange<v128>(p, g, m, 0, mid, beta, omb, lr, decay)
+  }
   mssdRange<f32>(p, g, m, mid, <usize>n << 2, beta, omb, lr, decay)
 }
 
-function mssdRange<T>(p: usize, g: usize, m: usize, from: usize, to: usize, beta: f32, omb: f32,
+// @ts-ignore: decorator
+@inline function mssdRange<T>(p: usize, g: usize, m: usize, from: usize, to: usize, beta: f32, omb: f32,
   lr: f32, decay: f32): void {
   const BETA = splat<T>(beta), OMB = splat<T>(omb), LR = splat<T>(lr), DECAY = splat<T>(decay)
   for (let i = from; i < to; i += sizeof<T>()) {

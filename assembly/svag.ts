@@ -14,7 +14,11 @@ import { add, clamp01, div, ema, mul, simdBytes, splat, sub } from './lanes'
 export function svag(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32,
   kappa: f32, lr: f32, decay: f32): void {
   const mid = simdBytes(n)
-  if (ASC_FEATURE_SIMD) svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, decay, false)
+  if (ASC_FEATURE_SIMD) {
+    // No weight decay, the common case: inlined with a constant, its branch folds away.
+    if (decay == 1) svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, 1, false)
+    else svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, decay, false)
+  }
   svagRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, ic, kappa, lr, decay, false)
 }
 
@@ -22,7 +26,10 @@ export function svag(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, 
 export function msvag(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32,
   kappa: f32, lr: f32, decay: f32): void {
   const mid = simdBytes(n)
-  if (ASC_FEATURE_SIMD) svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, decay, true)
+  if (ASC_FEATURE_SIMD) {
+    if (decay == 1) svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, 1, true)
+    else svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, decay, true)
+  }
   svagRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, ic, kappa, lr, decay, true)
 }
 

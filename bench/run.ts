@@ -4,36 +4,20 @@
 // the targets of bench/RESULTS.md as ratios. Writes bench/results.json and the tables between
 // the markers in bench/RESULTS.md. Medians of tinybench samples; each sample runs enough steps
 // to last about 0.1 ms or more.
-import * as tf from '@tensorflow/tfjs'
-import '@tensorflow/tfjs-backend-wasm'
+import { execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { Bench } from 'tinybench'
 import { Adam, init, parameter, type Parameter } from '../src/index.js'
 import { OPTIMIZERS } from '../test/helpers.js'
+import { measure, random, repeat, repsFor } from './measure.js'
 import { PLAIN, PLAIN_STATE } from './plain.js'
 
 const quick = process.argv.includes('--quick')
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const SIZES = quick ? [1e3, 1e6] : [1e3, 1e5, 1e6, 1e7]
 const BUDGET_MS = quick ? 150 : 400
 
-/** Gelem/s of each task: `elems` parameters updated per call, median latency. */
-async function measure(tasks: Record<string, () => void>, elems: number, budget = BUDGET_MS): Promise<Record<string, number>> {
-  const bench = new Bench({ time: budget, warmupTime: budget / 2, iterations: 5, warmupIterations: 10 })
-  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn)
-  await bench.run()
-  return Object.fromEntries(bench.tasks.map((t) => {
-    const r = t.result
-    if (!('latency' in r)) throw new Error(`bench task ${t.name} failed: ${JSON.stringify(r)}`)
-    return [t.name, elems / (r.latency.p50 * 1e6)]
-  }))
-}
-
-const random = (n: number) => Float32Array.from({ length: n }, () => Math.random() - 0.5)
-const repsFor = (n: number) => Math.max(1, Math.ceil(1e5 / n))
-const repeat = (reps: number, step: () => void) => () => {
-  for (let r = 0; r < reps; r++) step()
-}
 
 /** One optimizer over one parameter() of n elements, stepped reps times per call. */
 function wasmTask(name: string, n: number, reps: number): { run: () => void; free: () => void } {
@@ -53,17 +37,17 @@ function plainTask(name: string, n: number, reps: number): () => void {
 
 async function throughput() {
   const rows: { optimizer: string; n: number; simd: number; scalar: number; plain: number }[] = []
-  for (const name of Object.keys(OPTIMIZERS)) {
+  for (const name of Object.keys(OPTIMIZERS).filter((o) => !only || only.includes(o))) {
     for (const n of SIZES) {
       const reps = repsFor(n)
       const r: Record<string, number> = {}
       for (const simd of [true, false]) {
         await init({ simd })
         const task = wasmTask(name, n, reps)
-        r[simd ? 'simd' : 'scalar'] = (await measure({ run: task.run }, n * reps)).run
+        r[simd ? 'simd' : 'scalar'] = (await measure({ run: task.run }, n * reps, BUDGET_MS)).run
         task.free()
       }
-      r.plain = (await measure({ run: plainTask(name, n, reps) }, n * reps)).run
+      r.plain = (await measure({ run: plainTask(name, n, reps) }, n * reps, BUDGET_MS)).run
       rows.push({ optimizer: name, n, simd: r.simd, scalar: r.scalar, plain: r.plain })
       console.log(`${name.padEnd(8)} n=${n.toExponential(0)}  simd ${r.simd.toFixed(3)}  scalar ${r.scalar.toFixed(3)}  plain ${r.plain.toFixed(3)} Gelem/s`)
     }
@@ -74,27 +58,19 @@ async function throughput() {
 /** Adam through the copying path (plain Float32Arrays) and through TensorFlow.js's backends. */
 async function adamExtras() {
   await init({ simd: true })
+  // TF.js runs in a process of its own: importing @tensorflow/tfjs slows every plain typed-array
+  // loop in the importing process about 2× (RMSprop's plain loop: 0.34 → 0.16 Gelem/s), which
+  // would flatter our ratios against the plain loop.
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/tfjs.ts', JSON.stringify({ sizes: SIZES, budget: BUDGET_MS })], { encoding: 'utf8' })
+  const tfRows: { n: number; cpu: number; wasm: number }[] = JSON.parse(out.trim().split('\n').at(-1)!)
   const rows: { n: number; plainArrays: number; tfCpu: number; tfWasm: number }[] = []
   for (const n of SIZES) {
+    const tfjs = tfRows.find((r) => r.n === n)!
     const reps = repsFor(n)
     const spec = { param: random(n), grad: random(n) }
     const opt = new Adam([spec])
-    const plainArrays = (await measure({ run: repeat(reps, () => opt.step()) }, n * reps)).run
+    const plainArrays = (await measure({ run: repeat(reps, () => opt.step()) }, n * reps, BUDGET_MS)).run
     opt.dispose()
-    const tfjs: Record<string, number> = {}
-    for (const backend of ['cpu', 'wasm']) {
-      await tf.setBackend(backend)
-      const w = tf.variable(tf.tensor1d(random(n)), true, 'w')
-      const grads = { w: tf.tensor1d(random(n)) }
-      const adam = tf.train.adam(1e-3)
-      // TF.js's CPU backend takes seconds per step at 1e7: fewer steps per sample there.
-      const tfReps = Math.max(1, Math.ceil(1e4 / n))
-      const budget = backend === 'cpu' && n >= 1e6 ? 1 : BUDGET_MS
-      tfjs[backend] = (await measure({ run: repeat(tfReps, () => adam.applyGradients(grads)) }, n * tfReps, budget)).run
-      adam.dispose()
-      w.dispose()
-      grads.w.dispose()
-    }
     rows.push({ n, plainArrays, tfCpu: tfjs.cpu, tfWasm: tfjs.wasm })
     console.log(`Adam     n=${n.toExponential(0)}  plain arrays ${plainArrays.toFixed(3)}  TF.js cpu ${tfjs.cpu.toFixed(4)}  TF.js wasm ${tfjs.wasm.toFixed(3)} Gelem/s`)
   }
@@ -108,7 +84,7 @@ async function overhead() {
   const one = parameter(random(100_000))
   const optMany = new Adam(many)
   const optOne = new Adam([one])
-  const r = await measure({ many: repeat(2, () => optMany.step()), one: repeat(2, () => optOne.step()) }, 2e5)
+  const r = await measure({ many: repeat(2, () => optMany.step()), one: repeat(2, () => optOne.step()) }, 2e5, BUDGET_MS)
   optMany.dispose()
   optOne.dispose()
   for (const p of [...many, one]) p.dispose()
@@ -173,9 +149,28 @@ const md = [
   `Per-call overhead: one Adam step over 100 parameters of 1e3 elements runs at ${f(calls.many)} Gelem/s, ` +
     `over one parameter of 1e5 at ${f(calls.one)} Gelem/s: ${f(calls.ratio, 2)}× the time.`,
 ]
-const file = 'bench/RESULTS.md'
-const text = await readFile(file, 'utf8').catch(() => '<!-- results:start -->\n<!-- results:end -->\n')
-const [head, rest] = text.split('<!-- results:start -->')
-const tail = rest?.split('<!-- results:end -->')[1] ?? '\n'
-await writeFile(file, `${head}<!-- results:start -->\n${md.join('\n')}\n<!-- results:end -->${tail}`)
-console.log(`wrote bench/results.json and ${file}`)
+const summary = [
+  `Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}.`,
+  '',
+  '| optimizer | SIMD | scalar | plain TS loop | SIMD / plain |',
+  '|---|---|---|---|---|',
+  ...rows.filter((r) => r.n === N).map((r) => `| ${r.optimizer} | ${f(r.simd, 2)} | ${f(r.scalar, 2)} | ${f(r.plain, 2)} | ${f(r.simd / r.plain, 1)}× |`),
+  ...(adamX ? ['', `Adam with plain Float32Arrays (staged copies): ${f(adamX.plainArrays, 2)}; TF.js CPU backend ${f(adamX.tfCpu, 4)}, WASM backend ${f(adamX.tfWasm, 2)}.`] : []),
+]
+
+/** Replaces the text between `<!-- tag:start -->` and `<!-- tag:end -->` in a file. */
+async function splice(file: string, tag: string, lines: string[]): Promise<void> {
+  const text = await readFile(file, 'utf8')
+  const [head, rest] = text.split(`<!-- ${tag}:start -->`)
+  const tail = rest?.split(`<!-- ${tag}:end -->`)[1]
+  if (tail === undefined) throw new Error(`${file} has no <!-- ${tag}:start/end --> markers`)
+  await writeFile(file, `${head}<!-- ${tag}:start -->\n${lines.join('\n')}\n<!-- ${tag}:end -->${tail}`)
+}
+if (!quick && !only) {
+  await splice('bench/RESULTS.md', 'results', md)
+  await splice('README.md', 'bench-summary', summary)
+  console.log('wrote bench/results.json, bench/RESULTS.md and the summary in README.md')
+} else {
+  console.log(md.join('\n'))
+  console.log('quick run: bench/results.json written; RESULTS.md and README.md left as they were')
+}

@@ -18,10 +18,8 @@ export type Params<O> = readonly ParamSpec[] | readonly GroupSpec<O>[]
 /** A group as the optimizer holds it: every option filled in, writable between steps. */
 export type ParamGroup<O> = O & { readonly params: readonly ParamSpec[] }
 
-/** What one kernel call works on: the step count and the addresses of n elements of θ, g and state. */
+/** What one kernel call works on: the addresses of n elements of θ, g and each state buffer. */
 export interface Span {
-  /** Step count after this step's increment: the first step has t = 1. */
-  t: number
   n: number
   p: number
   g: number
@@ -38,7 +36,9 @@ interface Source {
 }
 
 /** Everything the optimizer keeps for one parameter. */
-interface Slot extends Span {
+export interface Slot extends Span {
+  /** Step count after this step's increment: the first step has t = 1. */
+  t: number
   readonly name: string | undefined
   readonly param: Source
   readonly grad: Source
@@ -57,10 +57,11 @@ const bytesOf = (n: number) => Math.ceil((4 * n) / SIZE_ALIGN) * SIZE_ALIGN
 /**
  * The part every optimizer shares: it checks and holds parameter groups, owns the state in the
  * WebAssembly memory, and runs one kernel call per parameter per step. A subclass says which
- * options it has (`defaults`, `check`), which state buffers it keeps (`buffers`) and how one
- * parameter is updated (`update`: the step's scalars, then the kernel).
+ * options it has (`defaults`, `check`), which state buffers it keeps (`buffers`), what depends
+ * only on the options and the step count (`scalars`: bias corrections, ρ, lr/c, computed once
+ * per group and step) and which kernel runs with them (`update`).
  */
-export abstract class Optimizer<O extends object> {
+export abstract class Optimizer<O extends object, C = unknown> {
   /** The parameter groups; their options can be changed between steps. */
   readonly paramGroups: ParamGroup<O>[]
   /** The options a group gets where it does not set them. */
@@ -74,7 +75,7 @@ export abstract class Optimizer<O extends object> {
   /** Staging area for plain arrays: CHUNK floats of θ, then CHUNK of g; views renewed on detach. */
   #stage: { ptr: number; p: Float32Array; g: Float32Array } | undefined
   /** Reused for staged kernel calls, so that step() allocates nothing. */
-  readonly #span: Span = { t: 0, n: 0, p: 0, g: 0, state: {} }
+  readonly #span: Span = { n: 0, p: 0, g: 0, state: {} }
 
   protected constructor(name: string, params: Params<O>, defaults: O, options: Partial<O> | undefined) {
     this.#name = name
@@ -132,8 +133,10 @@ export abstract class Optimizer<O extends object> {
   protected abstract check(group: O, c: Checker): void
   /** Names of the state buffers a group with these options needs, e.g. ['m', 'v']. */
   protected abstract buffers(group: O): readonly string[]
-  /** Runs the kernel over one span of a parameter; `s.t` is already this step's count. */
-  protected abstract update(k: Kernels, group: O, s: Span): void
+  /** The kernel's scalars for a group at step count t: computed once per group and step. */
+  protected abstract scalars(group: O, t: number): C
+  /** Runs the kernel over one span of a parameter with this step's scalars. */
+  protected abstract update(k: Kernels, s: Span, c: C): void
   /** Initial value of a state buffer (0 unless a subclass says otherwise). */
   protected initialState(_group: O, _buffer: string): number {
     return 0
@@ -159,10 +162,13 @@ export abstract class Optimizer<O extends object> {
     })
     const kernels = runtime().kernels
     this.paramGroups.forEach((group, i) => {
+      let t = -1
+      let c!: C
       for (const s of slots[i]) {
         s.t++
-        if (s.param.user || s.grad.user) this.#staged(kernels, group, s)
-        else this.update(kernels, group, s)
+        if (s.t !== t) c = this.scalars(group, (t = s.t))
+        if (s.param.user || s.grad.user) this.#staged(kernels, s, c)
+        else this.update(kernels, s, c)
       }
     })
   }
@@ -182,7 +188,7 @@ export abstract class Optimizer<O extends object> {
   }
 
   /** @internal The per-parameter records, for the library's own tests and tools. */
-  get slots(): readonly (readonly Span[])[] {
+  get slots(): readonly (readonly Slot[])[] {
     return this.#slots
   }
 
@@ -193,16 +199,8 @@ export abstract class Optimizer<O extends object> {
 
   /** Throws if a parameter's arrays changed length (detached) or its parameter() was disposed. */
   #checkSlot(s: Slot, where: string, j: number): void {
-    for (const what of ['param', 'grad'] as const) {
-      const src = s[what]
-      if (src.user && src.user.length !== s.n) {
-        throw new RangeError(`${where}.params[${j}].${what} now has length ${src.user.length}, expected ${s.n} ` +
-          `(was its ArrayBuffer transferred or detached?)`)
-      }
-      if (src.block && runtime().arena.serial(src.block.start) !== src.block.serial) {
-        throw new TypeError(`${where}.params[${j}].${what} lives in a parameter() that was disposed`)
-      }
-    }
+    checkSource(s.param, s.n, where, j, 'param')
+    checkSource(s.grad, s.n, where, j, 'grad')
   }
 
   /**
@@ -210,12 +208,11 @@ export abstract class Optimizer<O extends object> {
    * into the staging area, run the kernel on it and on the matching span of the state, copy θ
    * back. The chunk is still in cache when it is copied back.
    */
-  #staged(kernels: Kernels, group: O, s: Slot): void {
+  #staged(kernels: Kernels, s: Slot, c: C): void {
     const stage = this.#stageViews()
     const span = this.#span
     const { user: p } = s.param
     const { user: g } = s.grad
-    span.t = s.t
     for (let off = 0; off < s.n; off += CHUNK) {
       const n = Math.min(CHUNK, s.n - off)
       span.n = n
@@ -224,7 +221,7 @@ export abstract class Optimizer<O extends object> {
       span.p = p ? stage.ptr : s.p + 4 * off
       span.g = g ? stage.ptr + 4 * CHUNK : s.g + 4 * off
       for (const key in s.state) span.state[key] = s.state[key] + 4 * off
-      this.update(kernels, group, span)
+      this.update(kernels, span, c)
       if (p) p.set(n === CHUNK ? stage.p : stage.p.subarray(0, n), off)
     }
   }
@@ -237,6 +234,16 @@ export abstract class Optimizer<O extends object> {
       stage.g = view(stage.ptr + 4 * CHUNK, CHUNK)
     }
     return stage
+  }
+}
+
+function checkSource(src: Source, n: number, where: string, j: number, what: string): void {
+  if (src.user && src.user.length !== n) {
+    throw new RangeError(`${where}.params[${j}].${what} now has length ${src.user.length}, expected ${n} ` +
+      `(was its ArrayBuffer transferred or detached?)`)
+  }
+  if (src.block && runtime().arena.serial(src.block.start) !== src.block.serial) {
+    throw new TypeError(`${where}.params[${j}].${what} lives in a parameter() that was disposed`)
   }
 }
 
@@ -297,22 +304,22 @@ function checkNames(name: string, specs: CheckedSpec[]): void {
 
 /** Parameters must not overlap one another, nor any gradient: an update would corrupt the other. */
 function checkOverlaps(name: string, specs: CheckedSpec[]): void {
-  type Span = { key: unknown; start: number; end: number; what: string }
-  const span = (a: Float32Array, what: string): Span => ({
+  type Extent = { key: unknown; start: number; end: number; what: string }
+  const extent = (a: Float32Array, what: string): Extent => ({
     key: inMemory(a) ? 'wasm' : a.buffer,
     start: a.byteOffset,
     end: a.byteOffset + a.byteLength,
     what,
   })
-  const params = specs.map((s) => span(s.param, `${s.where}.param`)).filter((s) => s.end > s.start)
-  const grads = specs.map((s) => span(s.grad, `${s.where}.grad`)).filter((s) => s.end > s.start)
-  const overlap = (a: Span, b: Span) => a.key === b.key && a.start < b.end && b.start < a.end
-  const fail = (a: Span, b: Span) => {
+  const params = specs.map((s) => extent(s.param, `${s.where}.param`)).filter((s) => s.end > s.start)
+  const grads = specs.map((s) => extent(s.grad, `${s.where}.grad`)).filter((s) => s.end > s.start)
+  const overlap = (a: Extent, b: Extent) => a.key === b.key && a.start < b.end && b.start < a.end
+  const fail = (a: Extent, b: Extent) => {
     throw new TypeError(`${name}: ${a.what} overlaps ${b.what}; each parameter needs its own memory, apart from every gradient`)
   }
   // Parameters: sort by (buffer, start) and compare neighbours. Gradients: against each parameter.
   const keys = new Map<unknown, number>()
-  const order = (s: Span) => keys.get(s.key) ?? keys.set(s.key, keys.size).get(s.key)!
+  const order = (s: Extent) => keys.get(s.key) ?? keys.set(s.key, keys.size).get(s.key)!
   params.sort((a, b) => order(a) - order(b) || a.start - b.start)
   for (let i = 1; i < params.length; i++) if (overlap(params[i - 1], params[i])) fail(params[i - 1], params[i])
   for (const g of grads) {

@@ -38,7 +38,7 @@ describe('agrees with TensorFlow.js', () => {
     for (let t = 0; t < STEPS; t++) {
       spec.grad.set(grads[t])
       ours.step()
-      tf.tidy(() => oracle.applyGradients({ w: tf.tensor1d(grads[t]) }))
+      tf.tidy(() => oracle.applyGradients([{ name: 'w', tensor: tf.tensor1d(grads[t]) }]))
       const theirs = w.dataSync() as Float32Array
       let worst = 0
       for (let i = 0; i < N; i++) {

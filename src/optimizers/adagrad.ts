@@ -27,7 +27,15 @@ export interface AdagradOptions {
  * @example
  * const opt = new Adagrad([{ param, grad }], { lr: 0.05 })
  */
-export class Adagrad extends Optimizer<AdagradOptions> {
+/** The adagrad kernel's scalars for one step. */
+interface AdagradScalars {
+  /** lr/(1 + (t − 1)·lrDecay) */
+  clr: number
+  eps: number
+  wd: number
+}
+
+export class Adagrad extends Optimizer<AdagradOptions, AdagradScalars> {
   static readonly defaults: AdagradOptions = {
     lr: 1e-2, lrDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, weightDecay: 0,
   }
@@ -52,7 +60,11 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     return o.initialAccumulatorValue
   }
 
-  protected update(k: Kernels, o: AdagradOptions, s: Span): void {
-    k.adagrad(s.p, s.g, s.state.s, s.n, o.lr / (1 + (s.t - 1) * o.lrDecay), o.eps, o.weightDecay)
+  protected scalars(o: AdagradOptions, t: number): AdagradScalars {
+    return { clr: o.lr / (1 + (t - 1) * o.lrDecay), eps: o.eps, wd: o.weightDecay }
+  }
+
+  protected update(k: Kernels, s: Span, c: AdagradScalars): void {
+    k.adagrad(s.p, s.g, s.state.s, s.n, c.clr, c.eps, c.wd)
   }
 }

@@ -32,7 +32,26 @@ export interface AdamOptions {
  * @example
  * const opt = new Adam([{ param, grad }], { lr: 1e-3 })
  */
-export class Adam extends Optimizer<AdamOptions> {
+/** The adam kernel's scalars for one step. */
+interface AdamScalars {
+  b1: number
+  omb1: number
+  b2: number
+  omb2: number
+  /** lr/(1 − β1ᵗ) */
+  lrc1: number
+  /** 1/√(1 − β2ᵗ) */
+  rc2: number
+  eps: number
+  /** coupled weight decay (Adam) */
+  wd: number
+  /** 1 − lr·wd (AdamW) */
+  decay: number
+  maximize: boolean
+  amsgrad: boolean
+}
+
+export class Adam extends Optimizer<AdamOptions, AdamScalars> {
   static readonly defaults: AdamOptions = {
     lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false,
   }
@@ -61,12 +80,20 @@ export class Adam extends Optimizer<AdamOptions> {
     return o.amsgrad ? ['m', 'v', 'vmax'] : ['m', 'v']
   }
 
-  protected update(k: Kernels, o: AdamOptions, s: Span): void {
+  protected scalars(o: AdamOptions, t: number): AdamScalars {
     const [b1, b2] = o.betas
-    const wd = this.#decoupled ? 0 : o.weightDecay
-    const decay = this.#decoupled ? 1 - o.lr * o.weightDecay : 1
-    k.adam(s.p, s.g, s.state.m, s.state.v, s.state.vmax ?? 0, s.n, b1, 1 - b1, b2, 1 - b2,
-      o.lr / (1 - b1 ** s.t), 1 / Math.sqrt(1 - b2 ** s.t), o.eps, wd, decay, o.maximize, o.amsgrad)
+    return {
+      b1, omb1: 1 - b1, b2, omb2: 1 - b2,
+      lrc1: o.lr / (1 - b1 ** t), rc2: 1 / Math.sqrt(1 - b2 ** t), eps: o.eps,
+      wd: this.#decoupled ? 0 : o.weightDecay,
+      decay: this.#decoupled ? 1 - o.lr * o.weightDecay : 1,
+      maximize: o.maximize, amsgrad: o.amsgrad,
+    }
+  }
+
+  protected update(k: Kernels, s: Span, c: AdamScalars): void {
+    k.adam(s.p, s.g, s.state.m, s.state.v, s.state.vmax ?? 0, s.n, c.b1, c.omb1, c.b2, c.omb2, c.lrc1, c.rc2,
+      c.eps, c.wd, c.decay, c.maximize, c.amsgrad)
   }
 }
 

@@ -18,16 +18,32 @@ export interface FamilyOptions {
 
 export type SSDOptions = Omit<FamilyOptions, 'beta'>
 
-/** The family's common checks and the one-β bookkeeping; subclasses pick the kernel. */
-abstract class FamilyOptimizer<O extends SSDOptions> extends Optimizer<O> {
+/** The scalars of a family kernel for one step (unused ones are 0). */
+interface FamilyScalars {
+  beta: number
+  omb: number
+  /** lr, or lr/(1 − βᵗ) for M-SGD */
+  lr: number
+  /** 1/(1 − βᵗ) */
+  ic: number
+  /** 1/(1 − ρ) for SVAG, ρ/(1 − ρ) for M-SVAG */
+  kappa: number
+  decay: number
+}
+
+/** The family's common checks and per-step scalars; subclasses pick the kernel. */
+abstract class FamilyOptimizer<O extends SSDOptions> extends Optimizer<O, FamilyScalars> {
   protected check(o: O, c: Checker): void {
     c.nonNegative('lr')
     c.nonNegative('weightDecay')
     if ('beta' in o) c.unit('beta')
   }
-}
 
-const decay = (o: SSDOptions) => 1 - o.lr * o.weightDecay
+  protected scalars(o: O, t: number): FamilyScalars {
+    const beta = 'beta' in o ? (o.beta as number) : 0
+    return { beta, omb: 1 - beta, lr: o.lr, ic: 1 / (1 - beta ** t), kappa: 0, decay: 1 - o.lr * o.weightDecay }
+  }
+}
 
 /**
  * M-SGD: momentum SGD with a bias-corrected exponential moving average (SPEC §2).
@@ -50,8 +66,12 @@ export class MSGD extends FamilyOptimizer<FamilyOptions> {
     return ['m']
   }
 
-  protected update(k: Kernels, o: FamilyOptions, s: Span): void {
-    k.msgd(s.p, s.g, s.state.m, s.n, o.beta, 1 - o.beta, o.lr / (1 - o.beta ** s.t), decay(o))
+  protected scalars(o: FamilyOptions, t: number): FamilyScalars {
+    return { ...super.scalars(o, t), lr: o.lr / (1 - o.beta ** t) }
+  }
+
+  protected update(k: Kernels, s: Span, c: FamilyScalars): void {
+    k.msgd(s.p, s.g, s.state.m, s.n, c.beta, c.omb, c.lr, c.decay)
   }
 }
 
@@ -76,8 +96,8 @@ export class SSD extends FamilyOptimizer<SSDOptions> {
     return []
   }
 
-  protected update(k: Kernels, o: SSDOptions, s: Span): void {
-    k.ssd(s.p, s.g, s.n, o.lr, decay(o))
+  protected update(k: Kernels, s: Span, c: FamilyScalars): void {
+    k.ssd(s.p, s.g, s.n, c.lr, c.decay)
   }
 }
 
@@ -102,8 +122,8 @@ export class MSSD extends FamilyOptimizer<FamilyOptions> {
     return ['m']
   }
 
-  protected update(k: Kernels, o: FamilyOptions, s: Span): void {
-    k.mssd(s.p, s.g, s.state.m, s.n, o.beta, 1 - o.beta, o.lr, decay(o))
+  protected update(k: Kernels, s: Span, c: FamilyScalars): void {
+    k.mssd(s.p, s.g, s.state.m, s.n, c.beta, c.omb, c.lr, c.decay)
   }
 }
 
@@ -141,9 +161,12 @@ export class SVAG extends FamilyOptimizer<FamilyOptions> {
     return ['m', 'v']
   }
 
-  protected update(k: Kernels, o: FamilyOptions, s: Span): void {
-    const r = rho(o.beta, s.t)
-    k.svag(s.p, s.g, s.state.m, s.state.v, s.n, o.beta, 1 - o.beta, 1 / (1 - o.beta ** s.t), 1 / (1 - r), o.lr, decay(o))
+  protected scalars(o: FamilyOptions, t: number): FamilyScalars {
+    return { ...super.scalars(o, t), kappa: 1 / (1 - rho(o.beta, t)) }
+  }
+
+  protected update(k: Kernels, s: Span, c: FamilyScalars): void {
+    k.svag(s.p, s.g, s.state.m, s.state.v, s.n, c.beta, c.omb, c.ic, c.kappa, c.lr, c.decay)
   }
 }
 
@@ -171,8 +194,12 @@ export class MSVAG extends FamilyOptimizer<FamilyOptions> {
     return ['m', 'v']
   }
 
-  protected update(k: Kernels, o: FamilyOptions, s: Span): void {
-    const r = rho(o.beta, s.t)
-    k.msvag(s.p, s.g, s.state.m, s.state.v, s.n, o.beta, 1 - o.beta, 1 / (1 - o.beta ** s.t), r / (1 - r), o.lr, decay(o))
+  protected scalars(o: FamilyOptions, t: number): FamilyScalars {
+    const r = rho(o.beta, t)
+    return { ...super.scalars(o, t), kappa: r / (1 - r) }
+  }
+
+  protected update(k: Kernels, s: Span, c: FamilyScalars): void {
+    k.msvag(s.p, s.g, s.state.m, s.state.v, s.n, c.beta, c.omb, c.ic, c.kappa, c.lr, c.decay)
   }
 }

@@ -25,7 +25,17 @@ export interface LionOptions {
  * @example
  * const opt = new Lion([{ param, grad }], { lr: 1e-4, weightDecay: 0.1 })
  */
-export class Lion extends Optimizer<LionOptions> {
+/** The lion kernel's scalars for one step. */
+interface LionScalars {
+  b1: number
+  omb1: number
+  b2: number
+  omb2: number
+  lr: number
+  decay: number
+}
+
+export class Lion extends Optimizer<LionOptions, LionScalars> {
   static readonly defaults: LionOptions = { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0 }
 
   constructor(params: Params<LionOptions>, options?: Partial<LionOptions>) {
@@ -42,8 +52,12 @@ export class Lion extends Optimizer<LionOptions> {
     return ['m']
   }
 
-  protected update(k: Kernels, o: LionOptions, s: Span): void {
+  protected scalars(o: LionOptions): LionScalars {
     const [b1, b2] = o.betas
-    k.lion(s.p, s.g, s.state.m, s.n, b1, 1 - b1, b2, 1 - b2, o.lr, 1 - o.lr * o.weightDecay)
+    return { b1, omb1: 1 - b1, b2, omb2: 1 - b2, lr: o.lr, decay: 1 - o.lr * o.weightDecay }
+  }
+
+  protected update(k: Kernels, s: Span, c: LionScalars): void {
+    k.lion(s.p, s.g, s.state.m, s.n, c.b1, c.omb1, c.b2, c.omb2, c.lr, c.decay)
   }
 }

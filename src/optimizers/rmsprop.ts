@@ -31,7 +31,18 @@ export interface RMSpropOptions {
  * @example
  * const opt = new RMSprop([{ param, grad }], { lr: 1e-3, centered: true })
  */
-export class RMSprop extends Optimizer<RMSpropOptions> {
+/** The rmsprop kernel's scalars for one step. */
+interface RMSpropScalars {
+  alpha: number
+  oma: number
+  eps: number
+  lr: number
+  mu: number
+  wd: number
+  centered: boolean
+}
+
+export class RMSprop extends Optimizer<RMSpropOptions, RMSpropScalars> {
   static readonly defaults: RMSpropOptions = {
     lr: 1e-2, alpha: 0.99, eps: 1e-8, momentum: 0, centered: false, weightDecay: 0,
   }
@@ -53,8 +64,12 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     return ['v', ...(o.centered ? ['a'] : []), ...(o.momentum > 0 ? ['b'] : [])]
   }
 
-  protected update(k: Kernels, o: RMSpropOptions, s: Span): void {
-    k.rmsprop(s.p, s.g, s.state.v, s.state.a ?? 0, s.state.b ?? 0, s.n, o.alpha, 1 - o.alpha, o.eps, o.lr,
-      o.momentum, o.weightDecay, o.centered)
+  protected scalars(o: RMSpropOptions): RMSpropScalars {
+    const { alpha, eps, lr, momentum: mu, weightDecay: wd, centered } = o
+    return { alpha, oma: 1 - alpha, eps, lr, mu, wd, centered }
+  }
+
+  protected update(k: Kernels, s: Span, c: RMSpropScalars): void {
+    k.rmsprop(s.p, s.g, s.state.v, s.state.a ?? 0, s.state.b ?? 0, s.n, c.alpha, c.oma, c.eps, c.lr, c.mu, c.wd, c.centered)
   }
 }

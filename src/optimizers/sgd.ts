@@ -32,7 +32,18 @@ export interface SGDOptions {
  * @example
  * const opt = new SGD([{ param, grad }], { lr: 0.01, momentum: 0.9, nesterov: true })
  */
-export class SGD extends Optimizer<SGDOptions> {
+/** The sgd kernel's scalars for one step. */
+interface SGDScalars {
+  lr: number
+  wd: number
+  mu: number
+  damp1: number
+  maximize: boolean
+  first: boolean
+  nesterov: boolean
+}
+
+export class SGD extends Optimizer<SGDOptions, SGDScalars> {
   static readonly defaults: SGDOptions = {
     lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false,
   }
@@ -56,8 +67,12 @@ export class SGD extends Optimizer<SGDOptions> {
     return o.momentum > 0 ? ['b'] : []
   }
 
-  protected update(k: Kernels, o: SGDOptions, s: Span): void {
-    k.sgd(s.p, s.g, s.state.b ?? 0, s.n, o.lr, o.weightDecay, o.momentum, 1 - o.dampening, o.maximize,
-      s.t === 1, o.nesterov)
+  protected scalars(o: SGDOptions, t: number): SGDScalars {
+    const { lr, weightDecay: wd, momentum: mu, maximize, nesterov } = o
+    return { lr, wd, mu, damp1: 1 - o.dampening, maximize, first: t === 1, nesterov }
+  }
+
+  protected update(k: Kernels, s: Span, c: SGDScalars): void {
+    k.sgd(s.p, s.g, s.state.b ?? 0, s.n, c.lr, c.wd, c.mu, c.damp1, c.maximize, c.first, c.nesterov)
   }
 }
