@@ -13,6 +13,6 @@ for (const [name, target] of Object.entries(targets)) {
     process.exit(1)
   }
   const bytes = await readFile(`build/${target}.wasm`)
-  lines.push(`export const ${name} = '${bytes.toString('base64')}'`)
+  lines.push(`export const ${name}: string = '${bytes.toString('base64')}'`)
 }
 await writeFile('src/wasm.ts', lines.join('\n') + '\n')
