@@ -21,7 +21,7 @@ let data: ArrayBuffer | undefined
 let worker: Worker | undefined
 let loss: Series[] = []
 let accuracy: Series[] = []
-const stats = new Map<string, { loss: number; accuracy: number; optimizerMicros: number; step: number }>()
+const stats = new Map<string, { firstLoss: number; loss: number; accuracy: number; optimizerMicros: number; step: number }>()
 
 function redraw(): void {
   drawChart(lossChart, loss, { xLabel: 'step', yLabel: 'training loss (EMA)', yRange: [0, 2.5] })
@@ -29,6 +29,7 @@ function redraw(): void {
   table.replaceChildren(...[...stats].map(([key, s]) => {
     const row = document.createElement('tr')
     row.dataset.key = key
+    row.dataset.firstLoss = String(s.firstLoss)
     row.dataset.loss = String(s.loss)
     row.innerHTML = `<td style="color:${CHOICES[key].color}">${CHOICES[key].label}</td><td>${s.step}</td>` +
       `<td>${s.loss.toFixed(3)}</td><td>${Number.isNaN(s.accuracy) ? '–' : (100 * s.accuracy).toFixed(1) + '%'}</td>` +
@@ -54,6 +55,7 @@ function onMessage(m: FromWorker): void {
   } else if (m.type === 'progress') {
     loss.find((s) => s.key === m.key)?.points.push([m.step, m.loss])
     const s = stats.get(m.key)!
+    if (Number.isNaN(s.firstLoss)) s.firstLoss = m.loss
     Object.assign(s, { loss: m.loss, step: m.step, optimizerMicros: m.optimizerMicros })
     status.dataset.stepsPerSecond = m.stepsPerSecond.toFixed(1)
     $<HTMLElement>('#speed').textContent = `${m.stepsPerSecond.toFixed(1)} steps per second (each optimizer)`
@@ -74,7 +76,7 @@ function start(): void {
   loss = keys.map((key) => ({ key, label: CHOICES[key].label, color: CHOICES[key].color, points: [] }))
   accuracy = keys.map((key) => ({ key, label: CHOICES[key].label, color: CHOICES[key].color, points: [] }))
   stats.clear()
-  for (const key of keys) stats.set(key, { loss: NaN, accuracy: NaN, optimizerMicros: 0, step: 0 })
+  for (const key of keys) stats.set(key, { firstLoss: NaN, loss: NaN, accuracy: NaN, optimizerMicros: 0, step: 0 })
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data)
   worker.onerror = (e) => (status.textContent = `worker error: ${e.message}`)
