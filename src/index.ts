@@ -1,7 +1,7 @@
 export { init, memoryStats, simdSupported, type InitOptions, type InitResult } from './runtime.js'
 export type { MemoryStats } from './arena.js'
 export { parameter, Parameter } from './parameter.js'
-export { Optimizer, type ParamSpec, type GroupSpec, type Params, type ParamGroup } from './optimizer.js'
+export { Optimizer, type ParamSpec, type GroupSpec, type Params, type ParamGroup, type NonFinitePolicy, type OptimizerOptions } from './optimizer.js'
 export { SGD, type SGDOptions } from './optimizers/sgd.js'
 export { MSGD, SSD, MSSD, SVAG, MSVAG, rho, type FamilyOptions, type SSDOptions } from './optimizers/family.js'
 export { Adam, AdamW, type AdamOptions } from './optimizers/adam.js'

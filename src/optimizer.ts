@@ -12,6 +12,22 @@ export interface ParamSpec {
 /** A parameter group: parameters with their own options, PyTorch style. */
 export type GroupSpec<O> = Partial<O> & { params: readonly ParamSpec[] }
 
+/**
+ * What a step does with a gradient that holds NaN or ±Infinity: 'propagate' (PyTorch's
+ * behaviour: no check, NaN reaches the parameters), 'skip' (the step changes nothing and
+ * `step()` returns false, like an AMP grad scaler), or 'throw' (a RangeError before anything
+ * changes). The check is one wasm pass over the gradients, run only when the policy is not
+ * 'propagate'.
+ */
+export type NonFinitePolicy = 'propagate' | 'skip' | 'throw'
+
+/** Options that belong to the optimizer as a whole, not to a group. */
+export interface OptimizerOptions {
+  nonFinite: NonFinitePolicy
+}
+
+const NON_FINITE: readonly NonFinitePolicy[] = ['propagate', 'skip', 'throw']
+
 /** What an optimizer takes: a list of parameters, or a list of parameter groups. */
 export type Params<O> = readonly ParamSpec[] | readonly GroupSpec<O>[]
 
@@ -66,6 +82,10 @@ export abstract class Optimizer<O extends object, C = unknown> {
   readonly paramGroups: ParamGroup<O>[]
   /** The options a group gets where it does not set them. */
   readonly defaults: Readonly<O>
+  /** The non-finite gradient policy; can be changed between steps. */
+  nonFinite: NonFinitePolicy
+  /** Number of steps skipped because a gradient was not finite (policy 'skip'). */
+  skippedSteps = 0
   readonly #name: string
   readonly #slots: Slot[][]
   /** State buffers allocated for each group, fixed at construction. */
@@ -77,10 +97,12 @@ export abstract class Optimizer<O extends object, C = unknown> {
   /** Reused for staged kernel calls, so that step() allocates nothing. */
   readonly #span: Span = { n: 0, p: 0, g: 0, state: {} }
 
-  protected constructor(name: string, params: Params<O>, defaults: O, options: Partial<O> | undefined) {
+  protected constructor(name: string, params: Params<O>, defaults: O, options: Partial<O & OptimizerOptions> | undefined) {
     this.#name = name
     const r = runtime()
-    this.defaults = { ...defaults, ...checkKeys(`${name}: options`, options ?? {}, defaults) }
+    const { nonFinite = 'propagate', ...groupOptions } = checkKeys<O & OptimizerOptions>(`${name}: options`, options ?? {}, { ...defaults, nonFinite: 0 })
+    this.nonFinite = checkPolicy(`${name}: options`, nonFinite)
+    this.defaults = { ...defaults, ...(groupOptions as Partial<O>) }
     this.paramGroups = toGroups(name, params).map((spec, i) => {
       const { params: list, ...own } = spec
       const group = { ...this.defaults, ...checkKeys(`${name}: paramGroups[${i}]`, own, defaults), params: [...list] }
@@ -144,10 +166,12 @@ export abstract class Optimizer<O extends object, C = unknown> {
 
   /**
    * Updates every parameter in place, one fused kernel pass each. Options and parameters are
-   * checked first: a step that throws has changed nothing.
+   * checked first: a step that throws has changed nothing. Returns false if the step was skipped
+   * for a non-finite gradient (policy 'skip'), else true.
    */
-  step(): void {
+  step(): boolean {
     const slots = this.#live('step')
+    checkPolicy(`${this.#name}.step()`, this.nonFinite)
     this.paramGroups.forEach((group, i) => {
       const where = `${this.#name}.step(): paramGroups[${i}]`
       this.check(group, new Checker(where, group as Record<string, unknown>))
@@ -161,6 +185,18 @@ export abstract class Optimizer<O extends object, C = unknown> {
       slots[i].forEach((s, j) => this.#checkSlot(s, where, j))
     })
     const kernels = runtime().kernels
+    if (this.nonFinite !== 'propagate') {
+      const bad = this.#findNonFinite(kernels)
+      if (bad) {
+        if (this.nonFinite === 'throw') {
+          throw new RangeError(`${this.#name}.step(): paramGroups[${bad.i}].params[${bad.j}]` +
+            `${bad.s.name ? ` ('${bad.s.name}')` : ''}.grad[${bad.index}] is ${bad.value}; nothing was changed ` +
+            `(nonFinite: 'throw')`)
+        }
+        this.skippedSteps++
+        return false
+      }
+    }
     this.paramGroups.forEach((group, i) => {
       let t = -1
       let c!: C
@@ -171,6 +207,82 @@ export abstract class Optimizer<O extends object, C = unknown> {
         else this.update(kernels, s, c)
       }
     })
+    return true
+  }
+
+  /**
+   * Scales all gradients together so that their global L2 norm is at most `maxNorm`, by
+   * maxNorm/(norm + 1e-6) where that is below 1 (PyTorch's `clip_grad_norm_`). Returns the norm
+   * before clipping. A non-finite norm leaves the gradients as they are and is returned, unless
+   * `errorIfNonfinite` is set, which throws instead. Two wasm passes: Σg² in f64, then the scaling.
+   */
+  clipGradNorm(maxNorm: number, options: { errorIfNonfinite?: boolean } = {}): number {
+    const slots = this.#live('clipGradNorm').flat()
+    new Checker(`${this.#name}.clipGradNorm()`, { maxNorm }).nonNegative('maxNorm')
+    slots.forEach((s, j) => this.#checkSlot(s, `${this.#name}.clipGradNorm()`, j))
+    const k = runtime().kernels
+    let sum = 0
+    for (const s of slots) this.#eachGradChunk(s, false, (ptr, n) => void (sum += k.sumsq(ptr, n)))
+    const norm = Math.sqrt(sum)
+    if (!Number.isFinite(norm)) {
+      if (options.errorIfNonfinite) {
+        throw new RangeError(`${this.#name}.clipGradNorm(): the total gradient norm is ${norm}; gradients were not changed`)
+      }
+      return norm
+    }
+    const coef = maxNorm / (norm + 1e-6)
+    if (coef < 1) for (const s of slots) this.#eachGradChunk(s, true, (ptr, n) => k.scale(ptr, n, coef))
+    return norm
+  }
+
+  /** Clamps every gradient element to [−clipValue, clipValue] (PyTorch's `clip_grad_value_`); NaN stays NaN. */
+  clipGradValue(clipValue: number): void {
+    const slots = this.#live('clipGradValue').flat()
+    new Checker(`${this.#name}.clipGradValue()`, { clipValue }).range('clipValue', 0, Infinity, true)
+    slots.forEach((s, j) => this.#checkSlot(s, `${this.#name}.clipGradValue()`, j))
+    const k = runtime().kernels
+    for (const s of slots) this.#eachGradChunk(s, true, (ptr, n) => k.clamp(ptr, n, -clipValue, clipValue))
+  }
+
+  /** The first non-finite gradient element, by group, parameter and index; undefined if none. */
+  #findNonFinite(k: Kernels) {
+    for (const [i, group] of this.#slots.entries()) {
+      for (const [j, s] of group.entries()) {
+        let found = -1
+        this.#eachGradChunk(s, false, (ptr, n, off) => {
+          const at = k.nonfinite(ptr, n)
+          if (at >= 0) found = off + at
+          return at < 0
+        })
+        if (found >= 0) {
+          const value = s.grad.user ? s.grad.user[found] : view(s.g, s.n)[found]
+          return { i, j, s, index: found, value }
+        }
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * Runs `fn` over a parameter's gradient CHUNK elements at a time, where the kernels can read
+   * it: in place for a parameter(), else through the staging area (copied back if `write`). The
+   * same chunks either way, so a norm sums in the same order for both. `fn` gets the address, the
+   * length and the chunk's offset; returning false stops the pass.
+   */
+  #eachGradChunk(s: Slot, write: boolean, fn: (ptr: number, n: number, offset: number) => boolean | void): void {
+    const g = s.grad.user
+    const stage = g && this.#stageViews()
+    for (let off = 0; off < s.n; off += CHUNK) {
+      const n = Math.min(CHUNK, s.n - off)
+      if (!stage) {
+        if (fn(s.g + 4 * off, n, off) === false) return
+        continue
+      }
+      stage.g.set(g.subarray(off, off + n))
+      const go = fn(stage.ptr + 4 * CHUNK, n, off)
+      if (write) g.set(n === CHUNK ? stage.g : stage.g.subarray(0, n), off)
+      if (go === false) return
+    }
   }
 
   /** Sets every gradient to zero. */
@@ -260,6 +372,13 @@ function toGroups<O>(name: string, params: Params<O>): readonly GroupSpec<O>[] {
   }
   if (params.some(isGroup)) throw new TypeError(`${name}: params mixes parameter groups and parameters`)
   return [{ params: params as readonly ParamSpec[] } as GroupSpec<O>]
+}
+
+function checkPolicy(where: string, policy: unknown): NonFinitePolicy {
+  if (!NON_FINITE.includes(policy as NonFinitePolicy)) {
+    throw new TypeError(`${where}: nonFinite must be 'propagate', 'skip' or 'throw', got ${describe(policy)}`)
+  }
+  return policy as NonFinitePolicy
 }
 
 function checkKeys<T extends object>(where: string, options: object, defaults: object): Partial<T> {

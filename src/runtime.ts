@@ -20,6 +20,12 @@ export interface Kernels {
   rmsprop(p: number, g: number, v: number, a: number, b: number, n: number, alpha: number, oma: number,
     eps: number, lr: number, mu: number, wd: number, centered: boolean): void
   adagrad(p: number, g: number, s: number, n: number, clr: number, eps: number, wd: number): void
+  /** Σ g² in f64, in the lane order both builds share (assembly/grad.ts). */
+  sumsq(g: number, n: number): number
+  scale(g: number, n: number, c: number): void
+  clamp(g: number, n: number, lo: number, hi: number): void
+  /** Index of the first NaN or ±Infinity, or −1. */
+  nonfinite(g: number, n: number): number
 }
 
 export interface InitOptions {

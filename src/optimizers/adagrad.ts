@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Span } from '../optimizer.js'
+import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -40,7 +40,7 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradScalars> {
     lr: 1e-2, lrDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, weightDecay: 0,
   }
 
-  constructor(params: Params<AdagradOptions>, options?: Partial<AdagradOptions>) {
+  constructor(params: Params<AdagradOptions>, options?: Partial<AdagradOptions & OptimizerOptions>) {
     super('Adagrad', params, Adagrad.defaults, options)
   }
 

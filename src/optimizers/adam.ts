@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Span } from '../optimizer.js'
+import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -61,7 +61,7 @@ export class Adam extends Optimizer<AdamOptions, AdamScalars> {
   static readonly decoupled: boolean = false
   readonly #decoupled: boolean
 
-  constructor(params: Params<AdamOptions>, options?: Partial<AdamOptions>) {
+  constructor(params: Params<AdamOptions>, options?: Partial<AdamOptions & OptimizerOptions>) {
     const cls = new.target as typeof Adam
     super(cls.label, params, cls.defaults, options)
     this.#decoupled = cls.decoupled

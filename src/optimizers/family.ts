@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Span } from '../optimizer.js'
+import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -58,7 +58,7 @@ abstract class FamilyOptimizer<O extends SSDOptions> extends Optimizer<O, Family
 export class MSGD extends FamilyOptimizer<FamilyOptions> {
   static readonly defaults: FamilyOptions = { lr: 0.1, beta: 0.9, weightDecay: 0 }
 
-  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions>) {
+  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions & OptimizerOptions>) {
     super('MSGD', params, MSGD.defaults, options)
   }
 
@@ -88,7 +88,7 @@ export class MSGD extends FamilyOptimizer<FamilyOptions> {
 export class SSD extends FamilyOptimizer<SSDOptions> {
   static readonly defaults: SSDOptions = { lr: 1e-3, weightDecay: 0 }
 
-  constructor(params: Params<SSDOptions>, options?: Partial<SSDOptions>) {
+  constructor(params: Params<SSDOptions>, options?: Partial<SSDOptions & OptimizerOptions>) {
     super('SSD', params, SSD.defaults, options)
   }
 
@@ -114,7 +114,7 @@ export class SSD extends FamilyOptimizer<SSDOptions> {
 export class MSSD extends FamilyOptimizer<FamilyOptions> {
   static readonly defaults: FamilyOptions = { lr: 3e-4, beta: 0.9, weightDecay: 0 }
 
-  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions>) {
+  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions & OptimizerOptions>) {
     super('MSSD', params, MSSD.defaults, options)
   }
 
@@ -153,7 +153,7 @@ export function rho(beta: number, t: number): number {
 export class SVAG extends FamilyOptimizer<FamilyOptions> {
   static readonly defaults: FamilyOptions = { lr: 0.1, beta: 0.9, weightDecay: 0 }
 
-  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions>) {
+  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions & OptimizerOptions>) {
     super('SVAG', params, SVAG.defaults, options)
   }
 
@@ -186,7 +186,7 @@ export class SVAG extends FamilyOptimizer<FamilyOptions> {
 export class MSVAG extends FamilyOptimizer<FamilyOptions> {
   static readonly defaults: FamilyOptions = { lr: 0.1, beta: 0.9, weightDecay: 0 }
 
-  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions>) {
+  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions & OptimizerOptions>) {
     super('MSVAG', params, MSVAG.defaults, options)
   }
 

@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Span } from '../optimizer.js'
+import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -38,7 +38,7 @@ interface LionScalars {
 export class Lion extends Optimizer<LionOptions, LionScalars> {
   static readonly defaults: LionOptions = { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0 }
 
-  constructor(params: Params<LionOptions>, options?: Partial<LionOptions>) {
+  constructor(params: Params<LionOptions>, options?: Partial<LionOptions & OptimizerOptions>) {
     super('Lion', params, Lion.defaults, options)
   }
 

@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Span } from '../optimizer.js'
+import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -47,7 +47,7 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropScalars> {
     lr: 1e-2, alpha: 0.99, eps: 1e-8, momentum: 0, centered: false, weightDecay: 0,
   }
 
-  constructor(params: Params<RMSpropOptions>, options?: Partial<RMSpropOptions>) {
+  constructor(params: Params<RMSpropOptions>, options?: Partial<RMSpropOptions & OptimizerOptions>) {
     super('RMSprop', params, RMSprop.defaults, options)
   }
 

@@ -1,4 +1,4 @@
-import { Optimizer, type Params, type Span } from '../optimizer.js'
+import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
 
@@ -48,7 +48,7 @@ export class SGD extends Optimizer<SGDOptions, SGDScalars> {
     lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false,
   }
 
-  constructor(params: Params<SGDOptions>, options?: Partial<SGDOptions>) {
+  constructor(params: Params<SGDOptions>, options?: Partial<SGDOptions & OptimizerOptions>) {
     super('SGD', params, SGD.defaults, options)
   }
 
