@@ -1,5 +1,6 @@
 import { Checker, describe, isFloat32Array } from './validate.js'
 import { inMemory, runtime, view, type Kernels } from './runtime.js'
+import { STATE_FORMAT, STATE_VERSION, fromBase64, fromBytes, toBase64, toBytes, type ParamState, type StateDict } from './checkpoint.js'
 
 /** One parameter: its values and its gradient, Float32Arrays of equal length. */
 export interface ParamSpec {
@@ -55,6 +56,8 @@ interface Source {
 export interface Slot extends Span {
   /** Step count after this step's increment: the first step has t = 1. */
   t: number
+  /** Index of the parameter group. */
+  readonly group: number
   readonly name: string | undefined
   readonly param: Source
   readonly grad: Source
@@ -145,7 +148,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
           const init = this.initialState(group, b)
           if (init !== 0) view(state[b], n).fill(init)
         }
-        return { t: 0, n, p, g, state, name: pname, ...src }
+        return { t: 0, group: i, n, p, g, state, name: pname, ...src }
       }),
     )
     this.#allocated = buffers.map((b) => new Set(b))
@@ -285,6 +288,95 @@ export abstract class Optimizer<O extends object, C = unknown> {
     }
   }
 
+  /**
+   * Everything needed to resume: each group's options, each parameter's step count and state
+   * buffers (bit-exact, in base64), the non-finite policy. Survives JSON.stringify. Parameter
+   * values are not included: save them with the model.
+   */
+  stateDict(): StateDict {
+    return this.#snapshot(toBase64)
+  }
+
+  /** The same as {@link stateDict}, as one compact binary buffer (a small header, then raw float32). */
+  stateBytes(): Uint8Array {
+    return toBytes(this.#snapshot((a) => a))
+  }
+
+  /**
+   * Restores a state from {@link stateDict} (or its JSON round trip) or {@link stateBytes}. It
+   * checks the format version, the optimizer, the number of groups and of parameters, every
+   * length and buffer, and throws a clear error on any mismatch without changing anything.
+   * When every parameter (here and in the state) has a name, state is matched by name: the
+   * parameters may be reordered, and a parameter the state does not name starts fresh; a name
+   * in the state that matches no parameter is an error. Otherwise it is matched by position.
+   */
+  loadStateDict(src: StateDict | Uint8Array | ArrayBuffer): void {
+    const slots = this.#live('loadStateDict')
+    const where = `${this.#name}.loadStateDict()`
+    const dict = src instanceof Uint8Array || src instanceof ArrayBuffer ? fromBytes(new Uint8Array(src), where) : decodeDict(src, where)
+    if (dict.optimizer !== this.#name) {
+      throw new TypeError(`${where}: the state is for ${describe(dict.optimizer)}, this optimizer is ${this.#name}`)
+    }
+    if (dict.groups.length !== slots.length) {
+      throw new RangeError(`${where}: the state has ${dict.groups.length} parameter groups, this optimizer ${slots.length}`)
+    }
+    const nonFinite = checkPolicy(`${where}: nonFinite`, dict.nonFinite)
+    const options = dict.groups.map((g, i) => {
+      const at = `${where}: groups[${i}].options`
+      const merged = { ...this.paramGroups[i], ...checkKeys<O>(at, g.options, this.defaults) }
+      this.check(merged, new Checker(at, merged as Record<string, unknown>))
+      for (const b of this.buffers(merged)) {
+        if (!this.#allocated[i].has(b)) throw new RangeError(`${at}: these options need the state buffer '${b}', which this optimizer does not have`)
+      }
+      return merged
+    })
+    if (!Number.isInteger(dict.skippedSteps) || dict.skippedSteps < 0) {
+      throw new RangeError(`${where}: skippedSteps must be an integer ≥ 0, got ${describe(dict.skippedSteps)}`)
+    }
+    const pairs = pairState(slots, dict, where)
+    for (const [s, entry, at] of pairs) {
+      if (!entry) continue
+      if (entry.length !== s.n) throw new RangeError(`${at}: the state has length ${entry.length}, the parameter ${s.n}`)
+      const want = Object.keys(s.state).sort().join(', ')
+      const got = Object.keys(entry.state).sort().join(', ')
+      if (want !== got) throw new RangeError(`${at}: the state has buffers [${got}], this optimizer keeps [${want}]`)
+      for (const [k, b] of Object.entries(entry.state)) {
+        if (b.length !== s.n) throw new RangeError(`${at}.state.${k} has length ${b.length}, expected ${s.n}`)
+      }
+    }
+    // Everything checked: now write.
+    options.forEach((o, i) => Object.assign(this.paramGroups[i], o))
+    for (const [s, entry] of pairs) {
+      s.t = entry ? entry.step : 0
+      for (const [k, ptr] of Object.entries(s.state)) {
+        if (entry) view(ptr, s.n).set(entry.state[k])
+        else view(ptr, s.n).fill(this.initialState(this.paramGroups[s.group], k))
+      }
+    }
+    this.nonFinite = nonFinite
+    this.skippedSteps = dict.skippedSteps
+  }
+
+  #snapshot<B>(encode: (a: Float32Array) => B): StateDict<B> {
+    const slots = this.#live('stateDict')
+    return {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      optimizer: this.#name,
+      nonFinite: this.nonFinite,
+      skippedSteps: this.skippedSteps,
+      groups: this.paramGroups.map(({ params: _, ...options }, i) => ({
+        options: JSON.parse(JSON.stringify(options)),
+        params: slots[i].map((s) => ({
+          ...(s.name !== undefined && { name: s.name }),
+          length: s.n,
+          step: s.t,
+          state: Object.fromEntries(Object.entries(s.state).map(([k, ptr]) => [k, encode(view(ptr, s.n))])),
+        })),
+      })),
+    }
+  }
+
   /** Sets every gradient to zero. */
   zeroGrad(): void {
     const slots = this.#live('zeroGrad').flat()
@@ -372,6 +464,73 @@ function toGroups<O>(name: string, params: Params<O>): readonly GroupSpec<O>[] {
   }
   if (params.some(isGroup)) throw new TypeError(`${name}: params mixes parameter groups and parameters`)
   return [{ params: params as readonly ParamSpec[] } as GroupSpec<O>]
+}
+
+/** Checks the shape of a state dict object and decodes its buffers. */
+function decodeDict(src: unknown, where: string): StateDict<Float32Array> {
+  const d = src as StateDict
+  if (d === null || typeof d !== 'object' || d.format !== STATE_FORMAT) {
+    throw new TypeError(`${where}: not a wasm-optim state dict (format ${describe((d as StateDict | null)?.format)})`)
+  }
+  if (d.version !== STATE_VERSION) throw new RangeError(`${where}: state format version ${describe(d.version)}, this library reads ${STATE_VERSION}`)
+  if (!Array.isArray(d.groups)) throw new TypeError(`${where}: groups must be an array, got ${describe(d.groups)}`)
+  return {
+    ...d,
+    groups: d.groups.map((g, i) => {
+      if (!g || !Array.isArray(g.params)) throw new TypeError(`${where}: groups[${i}].params must be an array`)
+      return {
+        options: g.options,
+        params: g.params.map((p, j) => {
+          const at = `${where}: groups[${i}].params[${j}]`
+          if (!p || !Number.isInteger(p.length) || p.length < 0) throw new TypeError(`${at}.length must be an integer ≥ 0, got ${describe(p?.length)}`)
+          if (!p.state || typeof p.state !== 'object') throw new TypeError(`${at}.state must be an object`)
+          return { ...p, state: Object.fromEntries(Object.entries(p.state).map(([k, b]) => [k, fromBase64(b, p.length, `${at}.state.${k}`)])) }
+        }),
+      }
+    }),
+  }
+}
+
+/**
+ * Pairs each parameter with its entry in the state: by name when every parameter on both sides
+ * has one, else by position (and then the counts must match). Also checks the step counts.
+ */
+function pairState(slots: Slot[][], dict: StateDict<Float32Array>, where: string): [Slot, ParamState<Float32Array> | undefined, string][] {
+  const all = slots.flat()
+  const entries = dict.groups.flatMap((g) => g.params)
+  const out: [Slot, ParamState<Float32Array> | undefined, string][] = []
+  if (all.every((s) => s.name !== undefined) && entries.every((e) => typeof e.name === 'string')) {
+    const byName = new Map<string, ParamState<Float32Array>>()
+    for (const e of entries) {
+      if (byName.has(e.name!)) throw new RangeError(`${where}: the state names parameter '${e.name}' twice`)
+      byName.set(e.name!, e)
+    }
+    for (const s of all) {
+      out.push([s, byName.get(s.name!), `${where}: parameter '${s.name}'`])
+      byName.delete(s.name!)
+    }
+    if (byName.size > 0) {
+      throw new RangeError(`${where}: the state has parameters that this optimizer does not: ${[...byName.keys()].map((n) => `'${n}'`).join(', ')}`)
+    }
+  } else {
+    slots.forEach((group, i) => {
+      const list = dict.groups[i].params
+      if (list.length !== group.length) {
+        throw new RangeError(`${where}: groups[${i}] has ${list.length} parameters in the state, ${group.length} here`)
+      }
+      group.forEach((s, j) => {
+        const at = `${where}: groups[${i}].params[${j}]`
+        if (s.name !== undefined && list[j].name !== undefined && s.name !== list[j].name) {
+          throw new RangeError(`${at}: the state is for parameter '${list[j].name}', this one is '${s.name}'`)
+        }
+        out.push([s, list[j], at])
+      })
+    })
+  }
+  for (const [, e, at] of out) {
+    if (e && (!Number.isInteger(e.step) || e.step < 0)) throw new RangeError(`${at}: step must be an integer ≥ 0, got ${describe(e.step)}`)
+  }
+  return out
 }
 
 function checkPolicy(where: string, policy: unknown): NonFinitePolicy {
