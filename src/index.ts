@@ -9,3 +9,7 @@ export { Lion, type LionOptions } from './optimizers/lion.js'
 export { RMSprop, type RMSpropOptions } from './optimizers/rmsprop.js'
 export { Adagrad, type AdagradOptions } from './optimizers/adagrad.js'
 export { STATE_FORMAT, STATE_VERSION, type StateDict, type ParamState } from './checkpoint.js'
+export {
+  LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR, OneCycleLR,
+  ReduceLROnPlateau, type SchedulerState, type HasParamGroups,
+} from './schedulers.js'
