@@ -1,0 +1,154 @@
+// Property-based tests (fast-check): random optimizers, options, lengths (0 included) and
+// gradients full of hard values (±0, subnormals, huge values, NaN, ±Infinity).
+import fc from 'fast-check'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { init, type Optimizer } from '../src/index.js'
+import { view } from '../src/runtime.js'
+import { f32, initState, referenceStep } from './reference.js'
+import { OPTIMIZERS, firstBitDifference } from './helpers.js'
+
+const unit = fc.double({ min: 0, max: 0.999, noNaN: true })
+const small = fc.double({ min: 0, max: 0.1, noNaN: true })
+const lr = fc.double({ min: 0, max: 1, noNaN: true })
+const bool = fc.boolean()
+const betas = fc.tuple(unit, unit)
+
+/** Valid options for each optimizer, over their whole ranges and every flag. */
+const OPTIONS: Record<string, fc.Arbitrary<object>> = {
+  SGD: fc.record({ lr, momentum: unit, dampening: fc.double({ min: 0, max: 1, noNaN: true }), weightDecay: small, maximize: bool, nesterov: bool })
+    .map((o) => (o.nesterov && (o.momentum === 0 || o.dampening !== 0) ? { ...o, dampening: 0, momentum: o.momentum || 0.5 } : o)),
+  MSGD: fc.record({ lr, beta: unit, weightDecay: small }),
+  SSD: fc.record({ lr, weightDecay: small }),
+  MSSD: fc.record({ lr, beta: unit, weightDecay: small }),
+  SVAG: fc.record({ lr, beta: unit, weightDecay: small }),
+  MSVAG: fc.record({ lr, beta: unit, weightDecay: small }),
+  Adam: fc.record({ lr, betas, eps: small, weightDecay: small, amsgrad: bool, maximize: bool }),
+  AdamW: fc.record({ lr, betas, eps: small, weightDecay: small, amsgrad: bool, maximize: bool }),
+  Lion: fc.record({ lr, betas, weightDecay: small }),
+  RMSprop: fc.record({ lr, alpha: unit, eps: small, momentum: unit, centered: bool, weightDecay: small }),
+  Adagrad: fc.record({ lr, lrDecay: small, initialAccumulatorValue: small, eps: small, weightDecay: small }),
+}
+
+/** Any float32, with the hard ones (±0, subnormals, ±max, NaN, ±Infinity) well represented. */
+const hard = fc.oneof(
+  fc.float(),
+  fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1.4e-45, -1.4e-45, 1.1754942e-38, 3.4028235e38, -3.4028235e38, 1e20, -1e-20),
+  fc.float({ min: -10, max: 10, noNaN: true }),
+)
+/** Finite, moderate values: squares and sums cannot overflow. */
+const moderate = fc.oneof(fc.constantFrom(0, -0, 1.4e-45), fc.float({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }))
+
+const problem = (values: fc.Arbitrary<number>) =>
+  fc.nat({ max: 40 }).chain((n) =>
+    fc.record({
+      theta: fc.float32Array({ minLength: n, maxLength: n, min: -100, max: 100, noNaN: true, noDefaultInfinity: true }),
+      grads: fc.array(fc.array(values, { minLength: n, maxLength: n }).map((a) => Float32Array.from(a)), { minLength: 1, maxLength: 5 }),
+    }),
+  )
+
+async function runWasm(name: string, options: object, simd: boolean, theta: Float32Array, grads: Float32Array[]) {
+  await init({ simd })
+  const spec = { param: Float32Array.from(theta), grad: new Float32Array(theta.length) }
+  const opt: Optimizer<object> = new OPTIMIZERS[name]([spec], options)
+  for (const g of grads) {
+    spec.grad.set(g)
+    opt.step()
+  }
+  const s = opt.slots[0][0]
+  const state = Object.fromEntries(Object.entries(s.state).map(([k, p]) => [k, Float32Array.from(view(p, s.n))]))
+  opt.dispose()
+  return { param: spec.param, state }
+}
+
+beforeAll(async () => {
+  await init()
+})
+
+describe('properties', () => {
+  it('SIMD, scalar and the Math.fround reference agree bit for bit on any input', async () => {
+    const arbitrary = fc.constantFrom(...Object.keys(OPTIONS)).chain((name) => fc.tuple(fc.constant(name), OPTIONS[name], problem(hard)))
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async ([name, options, { theta, grads }]) => {
+        const simd = await runWasm(name, options, true, theta, grads)
+        const scalar = await runWasm(name, options, false, theta, grads)
+        const o = { ...OPTIMIZERS[name].defaults, ...options }
+        const p = Float32Array.from(theta)
+        const s = initState(name, o, p.length, (k) => new Float32Array(k))
+        grads.forEach((g, t) => referenceStep(name, o, p, g, s, t + 1, f32))
+        expect(firstBitDifference(simd.param, p), 'SIMD θ').toBe(-1)
+        expect(firstBitDifference(scalar.param, p), 'scalar θ').toBe(-1)
+        for (const k of Object.keys(s)) {
+          expect(firstBitDifference(simd.state[k], s[k]), `SIMD ${k}`).toBe(-1)
+          expect(firstBitDifference(scalar.state[k], s[k]), `scalar ${k}`).toBe(-1)
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('finite inputs give finite outputs where the rule guarantees it', async () => {
+    // M-SVAG: m = v = 0 (zero gradients so far) would make γ = 0/0; the guard makes it 0.
+    // Adagrad: a zero accumulator and a zero gradient give 0/(0 + ε) with ε > 0.
+    const cases = fc.oneof(
+      fc.tuple(fc.constant('MSVAG'), OPTIONS.MSVAG),
+      fc.tuple(fc.constant('SVAG'), OPTIONS.SVAG),
+      fc.tuple(fc.constant('Adagrad'), fc.record({ lr, initialAccumulatorValue: fc.constant(0), eps: fc.double({ min: 1e-10, max: 0.1, noNaN: true }) })),
+    )
+    await fc.assert(
+      fc.asyncProperty(cases, problem(moderate), async ([name, options], { theta, grads }) => {
+        const { param, state } = await runWasm(name, options, true, theta, grads)
+        expect([...param].every(Number.isFinite)).toBe(true)
+        for (const b of Object.values(state)) expect([...b].every(Number.isFinite)).toBe(true)
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('invalid options throw the documented error, at construction and between steps, and change nothing', async () => {
+    await init({ simd: true })
+    const bad = fc.oneof(
+      fc.constantFrom(-1, NaN, Infinity, -Infinity, -1e-300, '0.1', null, undefined, true, [0.1], {}),
+      fc.double({ max: -Number.MIN_VALUE, noNaN: true }),
+    )
+    const arbitrary = fc.constantFrom(...Object.keys(OPTIONS)).chain((name) =>
+      fc.tuple(fc.constant(name), fc.constantFrom(...Object.keys(OPTIMIZERS[name].defaults)), bad),
+    )
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async ([name, key, value]) => {
+        const ctor = OPTIMIZERS[name]
+        const spec = { param: new Float32Array([1, -2, 3]), grad: new Float32Array([0.5, 0.5, -0.5]) }
+        const isFlag = typeof (ctor.defaults as Record<string, unknown>)[key] === 'boolean'
+        if (isFlag && typeof value === 'boolean') return
+        // A value of the wrong type is a TypeError, a number out of range a RangeError.
+        const type = typeof value === 'number' && !isFlag && key !== 'betas' ? RangeError : TypeError
+        expect(() => new ctor([spec], { [key]: value })).toThrow(type)
+        expect(() => new ctor([spec], { [key]: value })).toThrow(new RegExp(`: ${key}`))
+        const opt = new ctor([spec])
+        opt.step()
+        const before = [Float32Array.from(spec.param), ...Object.values(opt.slots[0][0].state).map((p) => Float32Array.from(view(p, 3)))]
+        ;(opt.paramGroups[0] as Record<string, unknown>)[key] = value
+        expect(() => opt.step()).toThrow(type)
+        const after = [Float32Array.from(spec.param), ...Object.values(opt.slots[0][0].state).map((p) => Float32Array.from(view(p, 3)))]
+        expect(after).toEqual(before)
+        expect(opt.slots[0][0].t).toBe(1)
+        opt.dispose()
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('mismatched shapes throw a RangeError and allocate nothing', async () => {
+    const { memoryStats } = await import('../src/index.js')
+    await fc.assert(
+      fc.property(fc.constantFrom(...Object.keys(OPTIONS)), fc.nat({ max: 50 }), fc.nat({ max: 50 }), (name, a, b) => {
+        fc.pre(a !== b)
+        const before = memoryStats()
+        expect(() => new OPTIMIZERS[name]([{ param: new Float32Array(a), grad: new Float32Array(b) }])).toThrow(
+          new RegExp(`param and grad must have the same length, got ${a} and ${b}`),
+        )
+        expect(memoryStats()).toEqual(before)
+      }),
+      { numRuns: 100 },
+    )
+  })
+})
