@@ -93,6 +93,34 @@ async function overhead() {
   return { many: r.many, one: r.one, ratio }
 }
 
+/** What the non-finite check and gradient clipping cost, against one Adam step, SIMD, parameter() buffers. */
+async function robustness() {
+  await init({ simd: true })
+  const rows: { n: number; adam: number; adamChecked: number; clipNorm: number; clipValue: number }[] = []
+  for (const n of quick ? [1e6] : [1e5, 1e6]) {
+    const reps = repsFor(n)
+    const w = parameter(random(n))
+    w.grad.set(random(n))
+    const plain = new Adam([w])
+    const checked = new Adam([w], { nonFinite: 'skip' })
+    const clip = new Adam([w])
+    // Medians of per-call times (ms); clipGradNorm(1e9) measures the norm pass alone (no scaling).
+    const r = await measure({
+      adam: repeat(reps, () => plain.step()),
+      adamChecked: repeat(reps, () => checked.step()),
+      clipNorm: repeat(reps, () => clip.clipGradNorm(1e9)),
+      clipValue: repeat(reps, () => clip.clipGradValue(1e9)),
+    }, n * reps, BUDGET_MS)
+    for (const o of [plain, checked, clip]) o.dispose()
+    w.dispose()
+    const ms = (k: string) => (n * reps) / (r[k] * 1e6)
+    rows.push({ n, adam: ms('adam'), adamChecked: ms('adamChecked'), clipNorm: ms('clipNorm'), clipValue: ms('clipValue') })
+    console.log(`n=${n.toExponential(0)}: non-finite check +${((ms('adamChecked') / ms('adam') - 1) * 100).toFixed(0)}% of an Adam step, ` +
+      `clipGradNorm ${((ms('clipNorm') / ms('adam')) * 100).toFixed(0)}%, clipGradValue ${((ms('clipValue') / ms('adam')) * 100).toFixed(0)}%`)
+  }
+  return rows
+}
+
 const machine = {
   date: new Date().toISOString().slice(0, 10),
   cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -104,7 +132,8 @@ console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${mac
 const rows = await throughput()
 const adam = await adamExtras()
 const calls = await overhead()
-await writeFile('bench/results.json', JSON.stringify({ machine, rows, adam, calls }, null, 2) + '\n')
+const costs = await robustness()
+await writeFile('bench/results.json', JSON.stringify({ machine, rows, adam, calls, costs }, null, 2) + '\n')
 
 // Targets of issue #2, as ratios within this run.
 const at = (name: string, n: number) => rows.find((r) => r.optimizer === name && r.n === n)
@@ -148,6 +177,15 @@ const md = [
   '',
   `Per-call overhead: one Adam step over 100 parameters of 1e3 elements runs at ${f(calls.many)} Gelem/s, ` +
     `over one parameter of 1e5 at ${f(calls.one)} Gelem/s: ${f(calls.ratio, 2)}× the time.`,
+  '',
+  '### Cost of the non-finite check and of clipping, against one Adam step (SIMD, parameter())',
+  '',
+  "| n | Adam step | Adam with nonFinite: 'skip' | clipGradNorm (norm pass) | clipGradValue |",
+  '|---|---|---|---|---|',
+  ...costs.map((c) => `| ${c.n.toExponential(0)} | ${f(c.adam, 4)} ms | ${f(c.adamChecked, 4)} ms (+${f((c.adamChecked / c.adam - 1) * 100, 0)}%) | ` +
+    `${f(c.clipNorm, 4)} ms (${f((c.clipNorm / c.adam) * 100, 0)}%) | ${f(c.clipValue, 4)} ms (${f((c.clipValue / c.adam) * 100, 0)}%) |`),
+  '',
+  "With nonFinite: 'propagate' (the default) no check runs at all.",
 ]
 const summary = [
   `Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}.`,

@@ -116,6 +116,22 @@ describe('non-finite gradients', () => {
     expect(snapshot(r)).toEqual(snapshot(clean))
   })
 
+  it.each([true, false])('the check finds the first non-finite element wherever it is (simd: %s)', async (simd) => {
+    await init({ simd })
+    for (const n of [1, 15, 16, 17, 63, 64, 65, 131]) {
+      for (let at = 0; at < n; at++) {
+        for (const value of [NaN, Infinity, -Infinity]) {
+          const grad = Float32Array.from({ length: n }, (_, i) => (i % 3) - 1)
+          grad[at] = value
+          if (at + 2 < n) grad[at + 2] = NaN
+          const opt = new SGD([{ param: new Float32Array(n), grad }], { nonFinite: 'throw' })
+          expect(() => opt.step()).toThrow(`grad[${at}] is ${value}`)
+          opt.dispose()
+        }
+      }
+    }
+  })
+
   it("'throw' names the element and changes nothing", async () => {
     await init()
     const r = run('throw')
