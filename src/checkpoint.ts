@@ -1,3 +1,4 @@
+import type { Slot } from './optimizer.js'
 import { describe } from './validate.js'
 
 /** The format tag and version every state dict carries; loading checks both. */
@@ -125,4 +126,70 @@ export function fromBytes(bytes: Uint8Array, where: string): StateDict<Float32Ar
       })),
     })),
   }
+}
+/** Checks the shape of a state dict object and decodes its buffers. */
+export function decodeDict(src: unknown, where: string): StateDict<Float32Array> {
+  const d = src as StateDict
+  if (d === null || typeof d !== 'object' || d.format !== STATE_FORMAT) {
+    throw new TypeError(`${where}: not a wasm-optim state dict (format ${describe((d as StateDict | null)?.format)})`)
+  }
+  if (d.version !== STATE_VERSION) throw new RangeError(`${where}: state format version ${describe(d.version)}, this library reads ${STATE_VERSION}`)
+  if (!Array.isArray(d.groups)) throw new TypeError(`${where}: groups must be an array, got ${describe(d.groups)}`)
+  return {
+    ...d,
+    groups: d.groups.map((g, i) => {
+      if (!g || !Array.isArray(g.params)) throw new TypeError(`${where}: groups[${i}].params must be an array`)
+      return {
+        options: g.options,
+        params: g.params.map((p, j) => {
+          const at = `${where}: groups[${i}].params[${j}]`
+          if (!p || !Number.isInteger(p.length) || p.length < 0) throw new TypeError(`${at}.length must be an integer ≥ 0, got ${describe(p?.length)}`)
+          if (!p.state || typeof p.state !== 'object') throw new TypeError(`${at}.state must be an object`)
+          return { ...p, state: Object.fromEntries(Object.entries(p.state).map(([k, b]) => [k, fromBase64(b, p.length, `${at}.state.${k}`)])) }
+        }),
+      }
+    }),
+  }
+}
+
+/**
+ * Pairs each parameter with its entry in the state: by name when every parameter on both sides
+ * has one, else by position (and then the counts must match). Also checks the step counts.
+ */
+export function pairState(slots: Slot[][], dict: StateDict<Float32Array>, where: string): [Slot, ParamState<Float32Array> | undefined, string][] {
+  const all = slots.flat()
+  const entries = dict.groups.flatMap((g) => g.params)
+  const out: [Slot, ParamState<Float32Array> | undefined, string][] = []
+  if (all.every((s) => s.name !== undefined) && entries.every((e) => typeof e.name === 'string')) {
+    const byName = new Map<string, ParamState<Float32Array>>()
+    for (const e of entries) {
+      if (byName.has(e.name!)) throw new RangeError(`${where}: the state names parameter '${e.name}' twice`)
+      byName.set(e.name!, e)
+    }
+    for (const s of all) {
+      out.push([s, byName.get(s.name!), `${where}: parameter '${s.name}'`])
+      byName.delete(s.name!)
+    }
+    if (byName.size > 0) {
+      throw new RangeError(`${where}: the state has parameters that this optimizer does not: ${[...byName.keys()].map((n) => `'${n}'`).join(', ')}`)
+    }
+  } else {
+    slots.forEach((group, i) => {
+      const list = dict.groups[i].params
+      if (list.length !== group.length) {
+        throw new RangeError(`${where}: groups[${i}] has ${list.length} parameters in the state, ${group.length} here`)
+      }
+      group.forEach((s, j) => {
+        const at = `${where}: groups[${i}].params[${j}]`
+        if (s.name !== undefined && list[j].name !== undefined && s.name !== list[j].name) {
+          throw new RangeError(`${at}: the state is for parameter '${list[j].name}', this one is '${s.name}'`)
+        }
+        out.push([s, list[j], at])
+      })
+    })
+  }
+  for (const [, e, at] of out) {
+    if (e && (!Number.isInteger(e.step) || e.step < 0)) throw new RangeError(`${at}: step must be an integer ≥ 0, got ${describe(e.step)}`)
+  }
+  return out
 }

@@ -1,6 +1,7 @@
-import { Checker, describe, isFloat32Array } from './validate.js'
-import { inMemory, runtime, view, type Kernels } from './runtime.js'
-import { STATE_FORMAT, STATE_VERSION, fromBase64, fromBytes, toBase64, toBytes, type ParamState, type StateDict } from './checkpoint.js'
+import { Checker, describe } from './validate.js'
+import { runtime, view, type Kernels } from './runtime.js'
+import { STATE_FORMAT, STATE_VERSION, decodeDict, fromBytes, pairState, toBase64, toBytes, type StateDict } from './checkpoint.js'
+import { checkKeys, checkNames, checkOverlaps, checkSpec, toGroups, wasmBlock } from './params.js'
 
 /** One parameter: its values and its gradient, Float32Arrays of equal length. */
 export interface ParamSpec {
@@ -177,14 +178,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
     checkPolicy(`${this.#name}.step()`, this.nonFinite)
     this.paramGroups.forEach((group, i) => {
       const where = `${this.#name}.step(): paramGroups[${i}]`
-      this.check(group, new Checker(where, group as Record<string, unknown>))
-      for (const b of this.buffers(group)) {
-        if (!this.#allocated[i].has(b)) {
-          throw new RangeError(`${where}: these options need the state buffer '${b}', which was not ` +
-            `allocated at construction; set the option that needs it (e.g. amsgrad, centered, momentum > 0) ` +
-            `when creating the optimizer`)
-        }
-      }
+      this.#checkGroup(group, i, where)
       slots[i].forEach((s, j) => this.#checkSlot(s, where, j))
     })
     const kernels = runtime().kernels
@@ -324,10 +318,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
     const options = dict.groups.map((g, i) => {
       const at = `${where}: groups[${i}].options`
       const merged = { ...this.paramGroups[i], ...checkKeys<O>(at, g.options, this.defaults) }
-      this.check(merged, new Checker(at, merged as Record<string, unknown>))
-      for (const b of this.buffers(merged)) {
-        if (!this.#allocated[i].has(b)) throw new RangeError(`${at}: these options need the state buffer '${b}', which this optimizer does not have`)
-      }
+      this.#checkGroup(merged, i, at)
       return merged
     })
     if (!Number.isInteger(dict.skippedSteps) || dict.skippedSteps < 0) {
@@ -401,6 +392,18 @@ export abstract class Optimizer<O extends object, C = unknown> {
     return this.#slots
   }
 
+  /** Checks a group's options, and that the state buffers they need were allocated. */
+  #checkGroup(group: O, i: number, where: string): void {
+    this.check(group, new Checker(where, group as Record<string, unknown>))
+    for (const b of this.buffers(group)) {
+      if (!this.#allocated[i].has(b)) {
+        throw new RangeError(`${where}: these options need the state buffer '${b}', which was not ` +
+          `allocated at construction; set the option that needs it (e.g. amsgrad, centered, momentum > 0) ` +
+          `when creating the optimizer`)
+      }
+    }
+  }
+
   /** Throws if a parameter's arrays changed length (detached) or its parameter() was disposed. */
   #checkSlot(s: Slot, where: string, j: number): void {
     checkSource(s.param, s.n, where, j, 'param')
@@ -451,164 +454,9 @@ function checkSource(src: Source, n: number, where: string, j: number, what: str
   }
 }
 
-function toGroups<O>(name: string, params: Params<O>): readonly GroupSpec<O>[] {
-  if (!Array.isArray(params)) {
-    throw new TypeError(`${name}: params must be an array of { param, grad } or of parameter groups { params: [...] }, got ${describe(params)}`)
-  }
-  const isGroup = (x: unknown) => x !== null && typeof x === 'object' && 'params' in x
-  if (params.length > 0 && params.every(isGroup)) {
-    params.forEach((g, i) => {
-      if (!Array.isArray(g.params)) throw new TypeError(`${name}: paramGroups[${i}].params must be an array, got ${describe(g.params)}`)
-    })
-    return params as readonly GroupSpec<O>[]
-  }
-  if (params.some(isGroup)) throw new TypeError(`${name}: params mixes parameter groups and parameters`)
-  return [{ params: params as readonly ParamSpec[] } as GroupSpec<O>]
-}
-
-/** Checks the shape of a state dict object and decodes its buffers. */
-function decodeDict(src: unknown, where: string): StateDict<Float32Array> {
-  const d = src as StateDict
-  if (d === null || typeof d !== 'object' || d.format !== STATE_FORMAT) {
-    throw new TypeError(`${where}: not a wasm-optim state dict (format ${describe((d as StateDict | null)?.format)})`)
-  }
-  if (d.version !== STATE_VERSION) throw new RangeError(`${where}: state format version ${describe(d.version)}, this library reads ${STATE_VERSION}`)
-  if (!Array.isArray(d.groups)) throw new TypeError(`${where}: groups must be an array, got ${describe(d.groups)}`)
-  return {
-    ...d,
-    groups: d.groups.map((g, i) => {
-      if (!g || !Array.isArray(g.params)) throw new TypeError(`${where}: groups[${i}].params must be an array`)
-      return {
-        options: g.options,
-        params: g.params.map((p, j) => {
-          const at = `${where}: groups[${i}].params[${j}]`
-          if (!p || !Number.isInteger(p.length) || p.length < 0) throw new TypeError(`${at}.length must be an integer ≥ 0, got ${describe(p?.length)}`)
-          if (!p.state || typeof p.state !== 'object') throw new TypeError(`${at}.state must be an object`)
-          return { ...p, state: Object.fromEntries(Object.entries(p.state).map(([k, b]) => [k, fromBase64(b, p.length, `${at}.state.${k}`)])) }
-        }),
-      }
-    }),
-  }
-}
-
-/**
- * Pairs each parameter with its entry in the state: by name when every parameter on both sides
- * has one, else by position (and then the counts must match). Also checks the step counts.
- */
-function pairState(slots: Slot[][], dict: StateDict<Float32Array>, where: string): [Slot, ParamState<Float32Array> | undefined, string][] {
-  const all = slots.flat()
-  const entries = dict.groups.flatMap((g) => g.params)
-  const out: [Slot, ParamState<Float32Array> | undefined, string][] = []
-  if (all.every((s) => s.name !== undefined) && entries.every((e) => typeof e.name === 'string')) {
-    const byName = new Map<string, ParamState<Float32Array>>()
-    for (const e of entries) {
-      if (byName.has(e.name!)) throw new RangeError(`${where}: the state names parameter '${e.name}' twice`)
-      byName.set(e.name!, e)
-    }
-    for (const s of all) {
-      out.push([s, byName.get(s.name!), `${where}: parameter '${s.name}'`])
-      byName.delete(s.name!)
-    }
-    if (byName.size > 0) {
-      throw new RangeError(`${where}: the state has parameters that this optimizer does not: ${[...byName.keys()].map((n) => `'${n}'`).join(', ')}`)
-    }
-  } else {
-    slots.forEach((group, i) => {
-      const list = dict.groups[i].params
-      if (list.length !== group.length) {
-        throw new RangeError(`${where}: groups[${i}] has ${list.length} parameters in the state, ${group.length} here`)
-      }
-      group.forEach((s, j) => {
-        const at = `${where}: groups[${i}].params[${j}]`
-        if (s.name !== undefined && list[j].name !== undefined && s.name !== list[j].name) {
-          throw new RangeError(`${at}: the state is for parameter '${list[j].name}', this one is '${s.name}'`)
-        }
-        out.push([s, list[j], at])
-      })
-    })
-  }
-  for (const [, e, at] of out) {
-    if (e && (!Number.isInteger(e.step) || e.step < 0)) throw new RangeError(`${at}: step must be an integer ≥ 0, got ${describe(e.step)}`)
-  }
-  return out
-}
-
 function checkPolicy(where: string, policy: unknown): NonFinitePolicy {
   if (!NON_FINITE.includes(policy as NonFinitePolicy)) {
     throw new TypeError(`${where}: nonFinite must be 'propagate', 'skip' or 'throw', got ${describe(policy)}`)
   }
   return policy as NonFinitePolicy
-}
-
-function checkKeys<T extends object>(where: string, options: object, defaults: object): Partial<T> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where} must be an object, got ${describe(options)}`)
-  for (const key of Object.keys(options)) {
-    if (!(key in defaults)) {
-      throw new TypeError(`${where}: unknown option '${key}'; the options are ${Object.keys(defaults).join(', ')}`)
-    }
-  }
-  return options as Partial<T>
-}
-
-interface CheckedSpec {
-  param: Float32Array
-  grad: Float32Array
-  name: string | undefined
-  where: string
-}
-
-function checkSpec(name: string, spec: ParamSpec, i: number, j: number): CheckedSpec {
-  const where = `${name}: paramGroups[${i}].params[${j}]`
-  if (spec === null || typeof spec !== 'object') throw new TypeError(`${where} must be { param, grad }, got ${describe(spec)}`)
-  const { param, grad, name: pname } = spec
-  if (!isFloat32Array(param)) throw new TypeError(`${where}.param must be a Float32Array, got ${describe(param)}`)
-  if (!isFloat32Array(grad)) throw new TypeError(`${where}.grad must be a Float32Array, got ${describe(grad)}`)
-  if (param.length !== grad.length) {
-    throw new RangeError(`${where}: param and grad must have the same length, got ${param.length} and ${grad.length}`)
-  }
-  if (pname !== undefined && typeof pname !== 'string') throw new TypeError(`${where}.name must be a string, got ${describe(pname)}`)
-  return { param, grad, name: pname, where }
-}
-
-function checkNames(name: string, specs: CheckedSpec[]): void {
-  const seen = new Map<string, string>()
-  for (const s of specs) {
-    if (s.name === undefined) continue
-    const other = seen.get(s.name)
-    if (other) throw new TypeError(`${name}: parameter name '${s.name}' is used twice (${other} and ${s.where})`)
-    seen.set(s.name, s.where)
-  }
-}
-
-/** Parameters must not overlap one another, nor any gradient: an update would corrupt the other. */
-function checkOverlaps(name: string, specs: CheckedSpec[]): void {
-  type Extent = { key: unknown; start: number; end: number; what: string }
-  const extent = (a: Float32Array, what: string): Extent => ({
-    key: inMemory(a) ? 'wasm' : a.buffer,
-    start: a.byteOffset,
-    end: a.byteOffset + a.byteLength,
-    what,
-  })
-  const params = specs.map((s) => extent(s.param, `${s.where}.param`)).filter((s) => s.end > s.start)
-  const grads = specs.map((s) => extent(s.grad, `${s.where}.grad`)).filter((s) => s.end > s.start)
-  const overlap = (a: Extent, b: Extent) => a.key === b.key && a.start < b.end && b.start < a.end
-  const fail = (a: Extent, b: Extent) => {
-    throw new TypeError(`${name}: ${a.what} overlaps ${b.what}; each parameter needs its own memory, apart from every gradient`)
-  }
-  // Parameters: sort by (buffer, start) and compare neighbours. Gradients: against each parameter.
-  const keys = new Map<unknown, number>()
-  const order = (s: Extent) => keys.get(s.key) ?? keys.set(s.key, keys.size).get(s.key)!
-  params.sort((a, b) => order(a) - order(b) || a.start - b.start)
-  for (let i = 1; i < params.length; i++) if (overlap(params[i - 1], params[i])) fail(params[i - 1], params[i])
-  for (const g of grads) {
-    for (const p of params) if (overlap(g, p)) fail(p, g)
-  }
-}
-
-/** For a view of the wasm memory: the live allocator block it lies in (else it must be copied). */
-function wasmBlock(name: string, a: Float32Array, where: string): Source['block'] {
-  if (!inMemory(a)) return undefined
-  const block = runtime().arena.blockContaining(a.byteOffset, a.byteLength)
-  if (!block) throw new TypeError(`${name}: ${where} is a view of wasm-optim's memory that no live parameter() holds`)
-  return block
 }

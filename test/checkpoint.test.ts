@@ -117,7 +117,7 @@ describe('a checkpoint that does not fit is refused, and nothing changes', () =>
     ['another number of groups', () => new Adam(specs().map((p) => ({ params: [p] }))).stateDict(), RangeError, /the state has 4 parameter groups, this optimizer 1/],
     ['another number of parameters', () => new Adam(specs().slice(1)).stateDict(), RangeError, /groups\[0\] has 3 parameters in the state, 4 here/],
     ['another length', () => { const s = specs(); s[2] = { param: new Float32Array(65), grad: new Float32Array(65) }; return new Adam(s).stateDict() }, RangeError, /params\[2\]: the state has length 65, the parameter 64/],
-    ['other state buffers (amsgrad)', () => new Adam(specs(), { amsgrad: true }).stateDict(), RangeError, /need the state buffer 'vmax', which this optimizer does not have/],
+    ['other state buffers (amsgrad)', () => new Adam(specs(), { amsgrad: true }).stateDict(), RangeError, /groups\[0\]\.options: these options need the state buffer 'vmax', which was not allocated at construction/],
     ['a future version', () => ({ ...good(), version: 2 }), RangeError, /state format version 2, this library reads 1/],
     ['not a state dict', () => ({ hello: 1 }), TypeError, /not a wasm-optim state dict/],
     ['a truncated buffer', () => { const d = good(); d.groups[0].params[1].state.m = d.groups[0].params[1].state.m.slice(0, 8); return d }, RangeError, /params\[1\]\.state\.m holds 6 bytes, expected 20 \(5 floats\)/],
