@@ -5,6 +5,7 @@
 // copy of the problem, then it runs on a large one; the table shows the final loss and the
 // optimizer's own throughput (gradient sampling excluded).
 import { Adagrad, Adam, AdamW, Lion, MSGD, MSSD, MSVAG, RMSprop, SGD, SSD, SVAG, init, parameter, type Optimizer, type Parameter } from '../src/index.js'
+import { rng } from './rng.js'
 
 type Make = (params: Parameter[], lr: number) => Optimizer<object>
 const OPTIMIZERS: [string, Make][] = [
@@ -24,17 +25,6 @@ const OPTIMIZERS: [string, Make][] = [
 const GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1]
 const NU = 0.1
 const STEPS = 200
-
-/** Seeded uniform [0, 1) numbers (mulberry32), so every run sees the same problem. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface Problem {
   d: number

@@ -4,6 +4,7 @@
 import { init, parameter } from '../../src/index.js'
 import { CHOICES, type FromWorker, type ToWorker } from './optimizers.js'
 import { INPUT, SIZE, initialise, pass, workspace } from './mlp.js'
+import { rng } from '../rng.js'
 
 const BATCH = 64
 const TRAIN = 8000
@@ -11,16 +12,6 @@ const EVAL = 1000
 
 let running = false
 const post = (m: FromWorker) => self.postMessage(m)
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 async function train(data: ArrayBuffer, keys: string[]): Promise<void> {
   const { simd, shared } = await init()
