@@ -2,9 +2,10 @@ import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
 import { chromium } from './test/chromium.js'
 
-// Two projects, one `vitest run`: the whole suite in Node, and the correctness suite (bit-exact
-// SIMD vs scalar vs reference, the SPEC.md vectors, unshared memory, a Web Worker) in headless
-// Chromium through vitest's browser mode.
+// Two projects, one `vitest run`: the whole suite in Node, and in headless Chromium (vitest's
+// browser mode) every suite that needs no Node API: bit-exact SIMD vs scalar vs reference, the
+// SPEC.md vectors, unshared memory, errors, clipping and the non-finite policy, checkpoints,
+// schedules, the fast-check properties, and a Web Worker.
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -17,7 +18,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'chromium',
-          include: ['test/exact.test.ts', 'test/spec-vectors.test.ts', 'test/memory-unshared.test.ts', 'test/browser/*.test.ts'],
+          include: [
+            'test/exact.test.ts', 'test/spec-vectors.test.ts', 'test/memory-unshared.test.ts', 'test/errors.test.ts',
+            'test/robust.test.ts', 'test/checkpoint.test.ts', 'test/schedulers.test.ts', 'test/properties.test.ts',
+            'test/browser/*.test.ts',
+          ],
           browser: {
             enabled: true,
             headless: true,
