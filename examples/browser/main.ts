@@ -1,5 +1,5 @@
 // The page: pick optimizers, train them side by side in a Web Worker, watch the curves.
-import { drawChart, type Series } from './chart.js'
+import { chart, type Series } from '../plot.js'
 import { CHOICES, type FromWorker, type ToWorker } from './optimizers.js'
 
 const $ = <T extends Element>(selector: string) => document.querySelector(selector) as T
@@ -24,8 +24,8 @@ let accuracy: Series[] = []
 const stats = new Map<string, { firstLoss: number; loss: number; accuracy: number; optimizerMicros: number; step: number }>()
 
 function redraw(): void {
-  drawChart(lossChart, loss, { xLabel: 'step', yLabel: 'training loss (EMA)', yRange: [0, 2.5] })
-  drawChart(accChart, accuracy, { xLabel: 'step', yLabel: 'test accuracy', yRange: [0, 1], legend: 'bottom' })
+  lossChart.innerHTML = chart(loss, { xLabel: 'step', yLabel: 'training loss (EMA)', yRange: [0, 2.5] })
+  accChart.innerHTML = chart(accuracy, { xLabel: 'step', yLabel: 'test accuracy', yRange: [0, 1], legend: 'bottom' })
   table.replaceChildren(...[...stats].map(([key, s]) => {
     const row = document.createElement('tr')
     row.dataset.key = key
