@@ -9,6 +9,7 @@ export { lion } from './lion'
 export { rmsprop } from './rmsprop'
 export { adagrad } from './adagrad'
 export { sumsq, scale, clamp, nonfinite } from './grad'
+export { stats } from './stats'
 
 /** First byte the TypeScript allocator may hand out: everything below belongs to the module. */
 export const HEAP_BASE = __heap_base

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { Bench } from 'tinybench'
-import { Adam, init, parameter, type Parameter } from '../src/index.js'
+import { Adam, MSVAG, init, parameter, type Parameter } from '../src/index.js'
 import { OPTIMIZERS } from '../test/helpers.js'
 import { measure, random, repeat, repsFor } from './measure.js'
 import { PLAIN, PLAIN_STATE } from './plain.js'
@@ -96,7 +96,7 @@ async function overhead() {
 /** What the non-finite check and gradient clipping cost, against one Adam step, SIMD, parameter() buffers. */
 async function robustness() {
   await init({ simd: true })
-  const rows: { n: number; adam: number; adamChecked: number; clipNorm: number; clipValue: number }[] = []
+  const rows: { n: number; adam: number; adamChecked: number; clipNorm: number; clipValue: number; adamStats: number; msvag: number; msvagStats: number }[] = []
   for (const n of quick ? [1e6] : [1e5, 1e6]) {
     const reps = repsFor(n)
     const w = parameter(random(n))
@@ -104,19 +104,27 @@ async function robustness() {
     const plain = new Adam([w])
     const checked = new Adam([w], { nonFinite: 'skip' })
     const clip = new Adam([w])
+    const msvag = new MSVAG([w])
+    plain.step()
+    msvag.step()
     // Medians of per-call times (ms); clipGradNorm(1e9) measures the norm pass alone (no scaling).
     const r = await measure({
       adam: repeat(reps, () => plain.step()),
       adamChecked: repeat(reps, () => checked.step()),
       clipNorm: repeat(reps, () => clip.clipGradNorm(1e9)),
       clipValue: repeat(reps, () => clip.clipGradValue(1e9)),
+      adamStats: repeat(reps, () => plain.stats()),
+      msvag: repeat(reps, () => msvag.step()),
+      msvagStats: repeat(reps, () => msvag.stats()),
     }, n * reps, BUDGET_MS)
-    for (const o of [plain, checked, clip]) o.dispose()
+    for (const o of [plain, checked, clip, msvag]) o.dispose()
     w.dispose()
     const ms = (k: string) => (n * reps) / (r[k] * 1e6)
-    rows.push({ n, adam: ms('adam'), adamChecked: ms('adamChecked'), clipNorm: ms('clipNorm'), clipValue: ms('clipValue') })
+    rows.push({ n, adam: ms('adam'), adamChecked: ms('adamChecked'), clipNorm: ms('clipNorm'), clipValue: ms('clipValue'),
+      adamStats: ms('adamStats'), msvag: ms('msvag'), msvagStats: ms('msvagStats') })
     console.log(`n=${n.toExponential(0)}: non-finite check +${((ms('adamChecked') / ms('adam') - 1) * 100).toFixed(0)}% of an Adam step, ` +
-      `clipGradNorm ${((ms('clipNorm') / ms('adam')) * 100).toFixed(0)}%, clipGradValue ${((ms('clipValue') / ms('adam')) * 100).toFixed(0)}%`)
+      `clipGradNorm ${((ms('clipNorm') / ms('adam')) * 100).toFixed(0)}%, clipGradValue ${((ms('clipValue') / ms('adam')) * 100).toFixed(0)}%, ` +
+      `stats() ${(ms('adamStats') / ms('adam')).toFixed(1)}x an Adam step, ${(ms('msvagStats') / ms('msvag')).toFixed(1)}x an M-SVAG step`)
   }
   return rows
 }
@@ -186,6 +194,13 @@ const md = [
     `${f(c.clipNorm, 4)} ms (${f((c.clipNorm / c.adam) * 100, 0)}%) | ${f(c.clipValue, 4)} ms (${f((c.clipValue / c.adam) * 100, 0)}%) |`),
   '',
   "With nonFinite: 'propagate' (the default) no check runs at all.",
+  '',
+  '### Cost of the diagnostics pass, opt.stats(), against one step (SIMD, parameter())',
+  '',
+  '| n | Adam step | Adam stats() | M-SVAG step | M-SVAG stats() |',
+  '|---|---|---|---|---|',
+  ...costs.map((c) => `| ${c.n.toExponential(0)} | ${f(c.adam, 4)} ms | ${f(c.adamStats, 4)} ms (${f(c.adamStats / c.adam, 1)}×) | ` +
+    `${f(c.msvag, 4)} ms | ${f(c.msvagStats, 4)} ms (${f(c.msvagStats / c.msvag, 1)}×) |`),
 ]
 const summary = [
   `Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}.`,

@@ -2,6 +2,7 @@ import { Checker, describe } from './validate.js'
 import { runtime, view, type Kernels } from './runtime.js'
 import { STATE_FORMAT, STATE_VERSION, decodeDict, fromBytes, pairState, toBase64, toBytes, type StateDict } from './checkpoint.js'
 import { checkKeys, checkNames, checkOverlaps, checkSpec, toGroups, wasmBlock } from './params.js'
+import { NORMS_ONLY, SAMPLE_EVERY, SAMPLE_FROM, SLOTS, summarise, type OptimizerStats, type StatsScalars } from './stats.js'
 
 /** One parameter: its values and its gradient, Float32Arrays of equal length. */
 export interface ParamSpec {
@@ -98,6 +99,8 @@ export abstract class Optimizer<O extends object, C = unknown> {
   #block: number | undefined
   /** Staging area for plain arrays: CHUNK floats of θ, then CHUNK of g; views renewed on detach. */
   #stage: { ptr: number; p: Float32Array; g: Float32Array } | undefined
+  /** The diagnostics pass's f64 accumulators, allocated by the first stats() call. */
+  #statsOut: number | undefined
   /** Reused for staged kernel calls, so that step() allocates nothing. */
   readonly #span: Span = { n: 0, p: 0, g: 0, state: {} }
 
@@ -163,6 +166,10 @@ export abstract class Optimizer<O extends object, C = unknown> {
   protected abstract scalars(group: O, t: number): C
   /** Runs the kernel over one span of a parameter with this step's scalars. */
   protected abstract update(k: Kernels, s: Span, c: C): void
+  /** What the diagnostics pass can measure for this method, with the scalars of step t (t ≥ 1). */
+  protected statsScalars(_group: O, _t: number): StatsScalars {
+    return NORMS_ONLY
+  }
   /** Initial value of a state buffer (0 unless a subclass says otherwise). */
   protected initialState(_group: O, _buffer: string): number {
     return 0
@@ -368,6 +375,48 @@ export abstract class Optimizer<O extends object, C = unknown> {
     }
   }
 
+  /**
+   * Diagnostics through the paper's lens, per group and in total: gradient, parameter and update
+   * norms; for methods with a moving average m, the fraction of coordinates where sign(g) agrees
+   * with sign(m); for methods that also keep v (SVAG, M-SVAG, Adam, AdamW), the mean and a
+   * histogram of the variance-adaptation factor γ (Adam's |m̂|/√v̂), a log-scale histogram of the
+   * estimated relative variance η̂², and the mean estimated probability that the gradient's sign
+   * is right. Call it after step() and before the gradients change. One read-only wasm SIMD pass;
+   * a run that never calls it pays nothing. The norms and sign agreement cover every coordinate;
+   * γ, η̂², P and the update norm, which need divisions, cover every 16th group of four
+   * coordinates of a parameter with 65,536 elements or more (the whole of smaller ones), so that
+   * the pass costs less than a step; `sampled` says how many.
+   */
+  stats(): OptimizerStats {
+    const slots = this.#live('stats')
+    this.paramGroups.forEach((_, i) => slots[i].forEach((s, j) => this.#checkSlot(s, `${this.#name}.stats(): paramGroups[${i}]`, j)))
+    const r = runtime()
+    this.#statsOut ??= r.arena.alloc(8 * SLOTS)
+    const out = this.#statsOut
+    const k = r.kernels
+    const total = new Float64Array(SLOTS)
+    let totalMode = 0
+    const groups = this.paramGroups.map((group, i) => {
+      new Float64Array(r.memory.buffer, out, SLOTS).fill(0)
+      let mode = 0
+      let elements = 0
+      for (const s of slots[i]) {
+        const c = s.t > 0 ? this.statsScalars(group, s.t) : NORMS_ONLY
+        mode = Math.max(mode, c.mode)
+        elements += s.n
+        const { m = 0, v = 0 } = s.state
+        const every = s.n >= SAMPLE_FROM ? SAMPLE_EVERY : 1
+        this.#eachChunk(s, (p, g, off, n) =>
+          k.stats(p, g, m && m + 4 * off, v && v + 4 * off, n, c.mode, every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out))
+      }
+      const acc = Float64Array.from(new Float64Array(r.memory.buffer, out, SLOTS))
+      acc.forEach((x, j) => (total[j] += x))
+      totalMode = Math.max(totalMode, mode)
+      return summarise(acc, elements, mode)
+    })
+    return { groups, total: summarise(total, groups.reduce((n, g) => n + g.elements, 0), totalMode) }
+  }
+
   /** Sets every gradient to zero. */
   zeroGrad(): void {
     const slots = this.#live('zeroGrad').flat()
@@ -379,7 +428,9 @@ export abstract class Optimizer<O extends object, C = unknown> {
   dispose(): void {
     if (this.#block === undefined) return
     runtime().arena.free(this.#block)
+    if (this.#statsOut !== undefined) runtime().arena.free(this.#statsOut)
     this.#block = undefined
+    this.#statsOut = undefined
   }
 
   /** @internal The per-parameter records, for the library's own tests and tools. */
@@ -401,6 +452,25 @@ export abstract class Optimizer<O extends object, C = unknown> {
           `allocated at construction; set the option that needs it (e.g. amsgrad, centered, momentum > 0) ` +
           `when creating the optimizer`)
       }
+    }
+  }
+
+  /** Runs `fn` over θ and g of a parameter CHUNK elements at a time, staging plain arrays (read only). */
+  #eachChunk(s: Slot, fn: (p: number, g: number, offset: number, n: number) => void): void {
+    const stage = (s.param.user || s.grad.user) && this.#stageViews()
+    for (let off = 0; off < s.n; off += CHUNK) {
+      const n = Math.min(CHUNK, s.n - off)
+      let p = s.p + 4 * off
+      let g = s.g + 4 * off
+      if (stage && s.param.user) {
+        stage.p.set(s.param.user.subarray(off, off + n))
+        p = stage.ptr
+      }
+      if (stage && s.grad.user) {
+        stage.g.set(s.grad.user.subarray(off, off + n))
+        g = stage.ptr + 4 * CHUNK
+      }
+      fn(p, g, off, n)
     }
   }
 

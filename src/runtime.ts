@@ -26,6 +26,9 @@ export interface Kernels {
   clamp(g: number, n: number, lo: number, hi: number): void
   /** Index of the first NaN or ±Infinity, or −1. */
   nonfinite(g: number, n: number): number
+  /** The diagnostics pass (assembly/stats.ts): adds to the f64 accumulators at `out`. */
+  stats(p: number, g: number, m: number, v: number, n: number, mode: number, every: number, ic1: number, ic2: number,
+    k1: number, kappa: number, lr: number, rc2: number, eps: number, out: number): void
 }
 
 export interface InitOptions {

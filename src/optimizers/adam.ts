@@ -1,6 +1,7 @@
 import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
+import type { StatsScalars } from '../stats.js'
 
 export interface AdamOptions {
   /** Learning rate, ≥ 0. Default 1e-3. */
@@ -89,6 +90,13 @@ export class Adam extends Optimizer<AdamOptions, AdamScalars> {
       decay: this.#decoupled ? 1 - o.lr * o.weightDecay : 1,
       maximize: o.maximize, amsgrad: o.amsgrad,
     }
+  }
+
+  /** Adam read the same way: η̂² = (v̂ − m̂²)/m̂² from its own two moments, γ = |m̂|/√v̂ = (1 + η̂²)^(−1/2). */
+  protected statsScalars(o: AdamOptions, t: number): StatsScalars {
+    const [b1, b2] = o.betas
+    const c1 = 1 - b1 ** t
+    return { mode: 5, ic1: 1 / c1, ic2: 1 / (1 - b2 ** t), k1: 1, kappa: 0, lr: o.lr / c1, rc2: 1 / Math.sqrt(1 - b2 ** t), eps: o.eps }
   }
 
   protected update(k: Kernels, s: Span, c: AdamScalars): void {

@@ -1,6 +1,7 @@
 import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
+import type { StatsScalars } from '../stats.js'
 
 // The paper's family (Balles & Hennig, "Dissecting Adam: The Sign, Magnitude and Variance of
 // Stochastic Gradients", ICML 2018): one β for both moving averages, EMA momentum, bias
@@ -70,6 +71,10 @@ export class MSGD extends FamilyOptimizer<FamilyOptions> {
     return { ...super.scalars(o, t), lr: o.lr / (1 - o.beta ** t) }
   }
 
+  protected statsScalars(o: FamilyOptions, t: number): StatsScalars {
+    return { mode: 1, ic1: 1 / (1 - o.beta ** t), ic2: 0, k1: 0, kappa: 0, lr: o.lr, rc2: 0, eps: 0 }
+  }
+
   protected update(k: Kernels, s: Span, c: FamilyScalars): void {
     k.msgd(s.p, s.g, s.state.m, s.n, c.beta, c.omb, c.lr, c.decay)
   }
@@ -122,6 +127,10 @@ export class MSSD extends FamilyOptimizer<FamilyOptions> {
     return ['m']
   }
 
+  protected statsScalars(o: FamilyOptions, t: number): StatsScalars {
+    return { mode: 2, ic1: 1 / (1 - o.beta ** t), ic2: 0, k1: 0, kappa: 0, lr: o.lr, rc2: 0, eps: 0 }
+  }
+
   protected update(k: Kernels, s: Span, c: FamilyScalars): void {
     k.mssd(s.p, s.g, s.state.m, s.n, c.beta, c.omb, c.lr, c.decay)
   }
@@ -135,6 +144,12 @@ export class MSSD extends FamilyOptimizer<FamilyOptions> {
 export function rho(beta: number, t: number): number {
   const bt = beta ** t
   return Math.min(((1 - beta) * (1 + bt)) / ((1 + beta) * (1 - bt)), 0.9999)
+}
+
+/** Diagnostics scalars for SVAG (mode 3) and M-SVAG (mode 4): ŝ = (v̂ − m̂²)/(1 − ρ). */
+function varianceStats(mode: number, o: FamilyOptions, t: number, kappa: number): StatsScalars {
+  const ic = 1 / (1 - o.beta ** t)
+  return { mode, ic1: ic, ic2: ic, k1: 1 / (1 - rho(o.beta, t)), kappa, lr: o.lr, rc2: 0, eps: 0 }
 }
 
 /**
@@ -163,6 +178,10 @@ export class SVAG extends FamilyOptimizer<FamilyOptions> {
 
   protected scalars(o: FamilyOptions, t: number): FamilyScalars {
     return { ...super.scalars(o, t), kappa: 1 / (1 - rho(o.beta, t)) }
+  }
+
+  protected statsScalars(o: FamilyOptions, t: number): StatsScalars {
+    return varianceStats(3, o, t, 1 / (1 - rho(o.beta, t)))
   }
 
   protected update(k: Kernels, s: Span, c: FamilyScalars): void {
@@ -197,6 +216,11 @@ export class MSVAG extends FamilyOptimizer<FamilyOptions> {
   protected scalars(o: FamilyOptions, t: number): FamilyScalars {
     const r = rho(o.beta, t)
     return { ...super.scalars(o, t), kappa: r / (1 - r) }
+  }
+
+  protected statsScalars(o: FamilyOptions, t: number): StatsScalars {
+    const r = rho(o.beta, t)
+    return varianceStats(4, o, t, r / (1 - r))
   }
 
   protected update(k: Kernels, s: Span, c: FamilyScalars): void {

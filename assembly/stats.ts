@@ -1,0 +1,204 @@
+// The read-only diagnostics pass (Balles & Hennig's lens on a live run): it reads θ, g, m and v
+// and adds to f64 accumulators at `out`. It runs only when opt.stats() is called.
+//
+//   m̂ = m·ic1, v̂ = v·ic2, d = v̂ − m̂², ŝ = k1·d      estimated gradient variance
+//   η̂² = ŝ / m̂²                                     estimated relative variance
+//   γ  = m̂² / (m̂² + κ·d), clipped to [0, 1]         SVAG (κ = k1), M-SVAG (κ = ρ·k1)
+//   γ  = |m̂| / √v̂                                    Adam's implicit factor (1 + η̂²)^(−1/2)
+//   P  = ½ (1 + erf(1/√(2 η̂²)))                     probability that sign(g) is right
+//   u  = the update the method takes from this state (without weight decay)
+//
+// Two loops: the first, over every element, sums g², θ² and counts where sign(g) = sign(m); the
+// second computes γ, η̂², P and u, which need divisions and a square root, on every `every`-th
+// group of four elements only (the caller picks every = 1 for small tensors), which keeps the
+// pass cheaper than a step. Both builds sample the same elements. Sums run in f32
+// lanes within a call (the caller passes at most 8192 elements), then go to the f64
+// accumulators; counts are exact. erf is Abramowitz & Stegun 7.1.27, |error| < 5e-4, written
+// with x² = 1/(2η̂²) = r/(2·k1), r = m̂²/d, so that no division is spent on η̂² itself.
+
+/** Layout of `out` (f64). Histogram edges: γ at .2 .4 .6 .8; η̂² at 1e-2, 1e-1, 1, 10, 100. */
+export const G2: i32 = 0 // Σ g², all elements
+export const P2: i32 = 1 // Σ θ², all elements
+export const SIGNS: i32 = 2 // elements with g ≠ 0 and m ≠ 0
+export const AGREE: i32 = 3 // … of which sign(g) = sign(m)
+export const SAMPLED: i32 = 4 // elements in the sample
+export const U2: i32 = 5 // Σ u², sample
+export const VALID: i32 = 6 // sampled elements with m̂² > 0
+export const GAMMA: i32 = 7 // Σ γ over those
+export const PSIGN: i32 = 8 // Σ P over those
+export const GAMMA_HIST: i32 = 9 // 5 bins
+export const ETA_HIST: i32 = 14 // 6 bins
+export const SLOTS: i32 = 20
+
+export const NORMS_ONLY: i32 = 0
+export const MSGD: i32 = 1
+export const MSSD: i32 = 2
+export const SVAG: i32 = 3
+export const MSVAG: i32 = 4
+export const ADAM: i32 = 5
+
+// @ts-ignore: decorator
+@inline function add(out: usize, slot: i32, x: f64): void {
+  store<f64>(out + (<usize>slot << 3), load<f64>(out + (<usize>slot << 3)) + x)
+}
+
+// @ts-ignore: decorator
+@inline function hsum(x: v128): f64 {
+  return <f64>f32x4.extract_lane(x, 0) + <f64>f32x4.extract_lane(x, 1) + <f64>f32x4.extract_lane(x, 2) + <f64>f32x4.extract_lane(x, 3)
+}
+
+/** Total of i32 lane counts (each true mask, −1, was subtracted). */
+// @ts-ignore: decorator
+@inline function icount(x: v128): f64 {
+  return <f64>(i32x4.extract_lane(x, 0) + i32x4.extract_lane(x, 1) + i32x4.extract_lane(x, 2) + i32x4.extract_lane(x, 3))
+}
+
+export function stats(p: usize, g: usize, m: usize, v: usize, n: i32, mode: i32, every: i32, ic1: f32, ic2: f32,
+  k1: f32, kappa: f32, lr: f32, rc2: f32, eps: f32, out: usize): void {
+  const end = <usize>n << 2
+  const body: usize = ASC_FEATURE_SIMD ? end & ~15 : 0
+  if (ASC_FEATURE_SIMD) {
+    normsSimd(p, g, m, body, mode, out)
+    if (mode != NORMS_ONLY) sampleSimd(p, g, m, v, body, mode, every, ic1, ic2, k1, kappa, lr, rc2, eps, out)
+  }
+  for (let i = body; i < end; i += 4) {
+    const gi = load<f32>(g + i), pi = load<f32>(p + i)
+    add(out, G2, <f64>(gi * gi))
+    add(out, P2, <f64>(pi * pi))
+    if (mode == NORMS_ONLY) continue
+    const mi = load<f32>(m + i)
+    if (gi != 0 && mi != 0) {
+      add(out, SIGNS, 1)
+      if ((reinterpret<i32>(gi) ^ reinterpret<i32>(mi)) >= 0) add(out, AGREE, 1)
+    }
+    if (<i32>(i >> 4) % every == 0) {
+      sampleOne(gi, mi, mode >= SVAG ? load<f32>(v + i) : 0, mode, ic1, ic2, k1, kappa, lr, rc2, eps, out)
+    }
+  }
+}
+
+/** The sampled quantities of one element, in scalar f32, added to the accumulators. */
+function sampleOne(gi: f32, mi: f32, vi: f32, mode: i32, ic1: f32, ic2: f32, k1: f32, kappa: f32, lr: f32, rc2: f32,
+  eps: f32, out: usize): void {
+  add(out, SAMPLED, 1)
+  const mh = mi * ic1
+  let u: f32
+  if (mode == MSGD) u = lr * mh
+  else if (mode == MSSD) u = mi != 0 ? lr : 0
+  else {
+    const vh = vi * ic2
+    const mh2 = mh * mh
+    const d = vh - mh2
+    let gamma: f32 = mode == ADAM ? Mathf.abs(mh) / Mathf.sqrt(vh) : mh2 / (mh2 + kappa * d)
+    gamma = gamma > 0 ? (gamma < 1 ? gamma : <f32>1) : 0
+    u = mode == ADAM ? lr * (mi / (Mathf.sqrt(vi) * rc2 + eps)) : lr * (gamma * (mode == SVAG ? gi : mh))
+    if (mh2 > 0) {
+      const r = mh2 / d // = k1/η̂²; d ≤ 0 means η̂² ≤ 0: P = 1
+      let prob: f32 = 1
+      if (d > 0) {
+        const x = Mathf.sqrt(r * (0.5 / k1))
+        let q: f32 = 1 + x * (0.278393 + x * (0.230389 + x * (0.000972 + x * 0.078108)))
+        q = q * q
+        prob = 0.5 * (2 - 1 / (q * q))
+      }
+      add(out, VALID, 1)
+      add(out, GAMMA, gamma)
+      add(out, PSIGN, prob)
+      add(out, GAMMA_HIST + (gamma >= 0.8 ? 4 : gamma >= 0.6 ? 3 : gamma >= 0.4 ? 2 : gamma >= 0.2 ? 1 : 0), 1)
+      // η̂² ≥ e ⇔ r ≤ k1/e (for d > 0).
+      const bin = d <= 0 ? 0 : r <= k1 / 100 ? 5 : r <= k1 / 10 ? 4 : r <= k1 ? 3 : r <= k1 * 10 ? 2 : r <= k1 * 100 ? 1 : 0
+      add(out, ETA_HIST + bin, 1)
+    }
+  }
+  add(out, U2, <f64>(u * u))
+}
+
+function normsSimd(p: usize, g: usize, m: usize, body: usize, mode: i32, out: usize): void {
+  const ZERO = f32x4.splat(0)
+  let g2 = ZERO, p2 = ZERO, signs = ZERO, agree = ZERO
+  for (let i: usize = 0; i < body; i += 16) {
+    const gi = v128.load(g + i), pi = v128.load(p + i)
+    g2 = f32x4.add(g2, f32x4.mul(gi, gi))
+    p2 = f32x4.add(p2, f32x4.mul(pi, pi))
+    if (mode == NORMS_ONLY) continue
+    const mi = v128.load(m + i)
+    const both = v128.and(f32x4.ne(gi, ZERO), f32x4.ne(mi, ZERO))
+    signs = i32x4.sub(signs, both)
+    agree = i32x4.sub(agree, v128.andnot(both, i32x4.shr_s(v128.xor(gi, mi), 31)))
+  }
+  add(out, G2, hsum(g2))
+  add(out, P2, hsum(p2))
+  add(out, SIGNS, icount(signs))
+  add(out, AGREE, icount(agree))
+}
+
+function sampleSimd(p: usize, g: usize, m: usize, v: usize, body: usize, mode: i32, every: i32, ic1: f32, ic2: f32,
+  k1: f32, kappa: f32, lr: f32, rc2: f32, eps: f32, out: usize): void {
+  const ZERO = f32x4.splat(0), ONE = f32x4.splat(1)
+  const IC1 = f32x4.splat(ic1), IC2 = f32x4.splat(ic2), KAPPA = f32x4.splat(kappa), LR = f32x4.splat(lr)
+  const X2 = f32x4.splat(0.5 / k1), INF = f32x4.splat(Infinity)
+  let u2 = ZERO, gs = ZERO, ps = ZERO, valid = ZERO
+  let c2 = ZERO, c4 = ZERO, c6 = ZERO, c8 = ZERO // γ ≥ .2, .4, .6, .8
+  let e2 = ZERO, e1 = ZERO, e0 = ZERO, f1 = ZERO, f2 = ZERO // η̂² ≥ 1e-2, 1e-1, 1, 10, 100
+  let count: f64 = 0
+  for (let i: usize = 0; i < body; i += <usize>every << 4) {
+    count += 4
+    const gi = v128.load(g + i), mi = v128.load(m + i)
+    const mh = f32x4.mul(mi, IC1)
+    let u: v128
+    if (mode == MSGD) u = f32x4.mul(LR, mh)
+    else if (mode == MSSD) u = v128.and(LR, f32x4.ne(mi, ZERO))
+    else {
+      const vi = v128.load(v + i)
+      const vh = f32x4.mul(vi, IC2)
+      const mh2 = f32x4.mul(mh, mh)
+      const d = f32x4.sub(vh, mh2)
+      const ok = f32x4.gt(mh2, ZERO)
+      let gamma = mode == ADAM ? f32x4.div(f32x4.abs(mh), f32x4.sqrt(vh)) : f32x4.div(mh2, f32x4.add(mh2, f32x4.mul(KAPPA, d)))
+      gamma = v128.and(f32x4.pmin(ONE, f32x4.pmax(ZERO, gamma)), ok)
+      u = mode == ADAM
+        ? f32x4.mul(LR, f32x4.div(mi, f32x4.add(f32x4.mul(f32x4.sqrt(vi), f32x4.splat(rc2)), f32x4.splat(eps))))
+        : f32x4.mul(LR, f32x4.mul(gamma, mode == SVAG ? gi : mh))
+      // r = m̂²/d = k1/η̂²; where d ≤ 0 (η̂² ≤ 0) or m̂² = 0 it is set to +∞: P = 1, lowest η̂² bin.
+      const r = v128.bitselect(f32x4.div(mh2, d), INF, v128.and(ok, f32x4.gt(d, ZERO)))
+      const x = f32x4.sqrt(f32x4.mul(r, X2))
+      let q = f32x4.add(ONE, f32x4.mul(x, f32x4.add(f32x4.splat(0.278393), f32x4.mul(x, f32x4.add(f32x4.splat(0.230389),
+        f32x4.mul(x, f32x4.add(f32x4.splat(0.000972), f32x4.mul(x, f32x4.splat(0.078108)))))))))
+      q = f32x4.mul(q, q)
+      const prob = f32x4.mul(f32x4.splat(0.5), f32x4.sub(f32x4.splat(2), f32x4.div(ONE, f32x4.mul(q, q))))
+      gs = f32x4.add(gs, gamma)
+      ps = f32x4.add(ps, v128.and(prob, ok))
+      valid = i32x4.sub(valid, ok)
+      c2 = i32x4.sub(c2, f32x4.ge(gamma, f32x4.splat(0.2)))
+      c4 = i32x4.sub(c4, f32x4.ge(gamma, f32x4.splat(0.4)))
+      c6 = i32x4.sub(c6, f32x4.ge(gamma, f32x4.splat(0.6)))
+      c8 = i32x4.sub(c8, f32x4.ge(gamma, f32x4.splat(0.8)))
+      e2 = i32x4.sub(e2, f32x4.le(r, f32x4.splat(k1 * 100)))
+      e1 = i32x4.sub(e1, f32x4.le(r, f32x4.splat(k1 * 10)))
+      e0 = i32x4.sub(e0, f32x4.le(r, f32x4.splat(k1)))
+      f1 = i32x4.sub(f1, f32x4.le(r, f32x4.splat(k1 / 10)))
+      f2 = i32x4.sub(f2, f32x4.le(r, f32x4.splat(k1 / 100)))
+    }
+    u2 = f32x4.add(u2, f32x4.mul(u, u))
+  }
+  add(out, SAMPLED, count)
+  add(out, U2, hsum(u2))
+  if (mode < SVAG) return
+  const nv = icount(valid)
+  add(out, VALID, nv)
+  add(out, GAMMA, hsum(gs))
+  add(out, PSIGN, hsum(ps))
+  const n2 = icount(c2), n4 = icount(c4), n6 = icount(c6), n8 = icount(c8)
+  add(out, GAMMA_HIST, nv - n2)
+  add(out, GAMMA_HIST + 1, n2 - n4)
+  add(out, GAMMA_HIST + 2, n4 - n6)
+  add(out, GAMMA_HIST + 3, n6 - n8)
+  add(out, GAMMA_HIST + 4, n8)
+  const m2 = icount(e2), m1 = icount(e1), m0 = icount(e0), q1 = icount(f1), q2 = icount(f2)
+  add(out, ETA_HIST, nv - m2)
+  add(out, ETA_HIST + 1, m2 - m1)
+  add(out, ETA_HIST + 2, m1 - m0)
+  add(out, ETA_HIST + 3, m0 - q1)
+  add(out, ETA_HIST + 4, q1 - q2)
+  add(out, ETA_HIST + 5, q2)
+}

@@ -1,0 +1,143 @@
+// opt.stats() against a float64 computation of the same quantities from the same buffers, on
+// random data, for every method it measures, both builds, plain arrays and parameter().
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ETA2_EDGES, GAMMA_EDGES, init, parameter, type Optimizer } from '../src/index.js'
+import { rho } from '../src/index.js'
+import { view } from '../src/runtime.js'
+import { SAMPLE_EVERY, SAMPLE_FROM } from '../src/stats.js'
+import { OPTIMIZERS, randomData } from './helpers.js'
+
+const STEPS = 10
+
+/** erf to 1e-7 (Abramowitz & Stegun 7.1.26), for the float64 reference. */
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x))
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x)
+  return Math.sign(x) * y
+}
+
+const bin = (x: number, edges: number[]) => Math.min(edges.findIndex((e, i) => x >= e && x < edges[i + 1]), edges.length - 2)
+
+/**
+ * The diagnostics in float64, from θ, g and the state after step t. Norms and signs over every
+ * element; the rest over the sample: groups of four elements whose index is a multiple of `every`.
+ */
+function reference(name: string, o: Record<string, any>, t: number, p: Float32Array, g: Float32Array, m: Float32Array | undefined, v: Float32Array | undefined, every: number) {
+  const out = { g2: 0, p2: 0, u2: 0, sampled: 0, gamma: 0, prob: 0, valid: 0, signs: 0, agree: 0, gh: [0, 0, 0, 0, 0], eh: [0, 0, 0, 0, 0, 0] }
+  const adam = name.startsWith('Adam')
+  const beta = adam ? o.betas[0] : o.beta
+  const ic1 = 1 / (1 - beta ** t)
+  const ic2 = adam ? 1 / (1 - o.betas[1] ** t) : ic1
+  const r = adam ? 0 : rho(beta, t)
+  const k1 = adam ? 1 : 1 / (1 - r)
+  for (let i = 0; i < p.length; i++) {
+    out.g2 += g[i] ** 2
+    out.p2 += p[i] ** 2
+    if (!m) continue
+    if (g[i] !== 0 && m[i] !== 0) {
+      out.signs++
+      if (Math.sign(g[i]) === Math.sign(m[i])) out.agree++
+    }
+    if (Math.floor(i / 4) % every !== 0) continue
+    out.sampled++
+    const mh = m[i] * ic1
+    if (name === 'MSGD') out.u2 += (o.lr * mh) ** 2
+    if (name === 'MSSD') out.u2 += m[i] !== 0 ? o.lr ** 2 : 0
+    if (!v) continue
+    const vh = v[i] * ic2
+    const mh2 = mh * mh
+    let gamma = adam ? Math.abs(mh) / Math.sqrt(vh) : mh2 / (mh2 + (name === 'SVAG' ? k1 : r * k1) * (vh - mh2))
+    gamma = mh2 > 0 ? Math.min(Math.max(gamma, 0), 1) : 0
+    if (adam) out.u2 += ((o.lr * ic1 * m[i]) / (Math.sqrt(v[i]) / Math.sqrt(1 - o.betas[1] ** t) + o.eps)) ** 2
+    else out.u2 += (o.lr * gamma * (name === 'SVAG' ? g[i] : mh)) ** 2
+    if (!(mh2 > 0)) continue
+    const eta2 = (k1 * (vh - mh2)) / mh2
+    out.valid++
+    out.gamma += gamma
+    out.prob += eta2 > 0 ? 0.5 * (1 + erf(1 / Math.sqrt(2 * eta2))) : 1
+    out.gh[bin(gamma, GAMMA_EDGES)]++
+    out.eh[bin(Math.max(eta2, 0), ETA2_EDGES)]++
+  }
+  return out
+}
+
+beforeAll(async () => {
+  await init()
+})
+
+describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) => {
+  it.each([
+    ['MSVAG', { lr: 0.01 }, 10_007], ['SVAG', { lr: 0.01 }, 10_007], ['Adam', { lr: 0.01 }, 10_007], ['AdamW', { lr: 0.01 }, 10_007],
+    ['MSGD', { lr: 0.01 }, 10_007], ['MSSD', { lr: 0.01 }, 10_007], ['SGD', { lr: 0.01, momentum: 0.9 }, 10_007],
+    ['MSVAG', { lr: 0.01 }, 100_003], ['Adam', { lr: 0.01 }, 100_003], ['MSSD', { lr: 0.01 }, 100_003],
+  ])('%s %j, %i elements', async (name, options, N) => {
+    await init({ simd })
+    const every = N >= SAMPLE_FROM ? SAMPLE_EVERY : 1
+    const { theta, grads } = randomData(N, STEPS, 21)
+    const plain = { param: Float32Array.from(theta), grad: new Float32Array(N) }
+    const resident = parameter(theta)
+    const a: Optimizer<object> = new OPTIMIZERS[name]([plain], options)
+    const b: Optimizer<object> = new OPTIMIZERS[name]([resident], options)
+    for (let t = 0; t < STEPS; t++) {
+      plain.grad.set(grads[t])
+      resident.grad.set(grads[t])
+      a.step()
+      b.step()
+    }
+    const o = { ...OPTIMIZERS[name].defaults, ...options } as Record<string, any>
+    const slot = a.slots[0][0]
+    const state = (k: string) => (slot.state[k] ? Float32Array.from(view(slot.state[k], N)) : undefined)
+    const ref = reference(name, o, STEPS, plain.param, plain.grad, name === 'SGD' ? undefined : state('m'), state('v'), every)
+    const got = a.stats()
+    // The parameter() path measures the same thing.
+    expect(b.stats().total.gradNorm).toBeCloseTo(got.total.gradNorm, 3)
+    const s = got.total
+    expect(got.groups[0]).toEqual(s)
+    expect(s.elements).toBe(N)
+    expect(s.gradNorm / Math.sqrt(ref.g2)).toBeCloseTo(1, 5)
+    expect(s.paramNorm / Math.sqrt(ref.p2)).toBeCloseTo(1, 5)
+    if (name === 'SGD') {
+      expect([s.updateNorm, s.signAgreement, s.gamma, s.eta2, s.signProbability]).toEqual([null, null, null, null, null])
+      return
+    }
+    expect(s.sampled).toBe(ref.sampled)
+    expect(s.updateNorm! / Math.sqrt((ref.u2 * N) / ref.sampled)).toBeCloseTo(1, 4)
+    expect(s.signAgreement).toBe(ref.agree / ref.signs)
+    if (name === 'MSGD' || name === 'MSSD') {
+      expect(s.gamma).toBeNull()
+      return
+    }
+    expect(Math.abs(s.gamma!.mean - ref.gamma / ref.valid)).toBeLessThan(1e-4)
+    expect(Math.abs(s.signProbability! - ref.prob / ref.valid)).toBeLessThan(1e-3)
+    expect(s.gamma!.histogram.reduce((x, y) => x + y)).toBeCloseTo(1, 12)
+    expect(s.eta2!.histogram.reduce((x, y) => x + y)).toBeCloseTo(1, 12)
+    // Bins may differ for elements within float32 rounding of an edge.
+    s.gamma!.histogram.forEach((c, i) => expect(Math.abs(c - ref.gh[i] / ref.valid)).toBeLessThanOrEqual(0.002))
+    s.eta2!.histogram.forEach((c, i) => expect(Math.abs(c - ref.eh[i] / ref.valid)).toBeLessThanOrEqual(0.002))
+    // Not trivial: the histograms spread over several bins.
+    expect(s.gamma!.histogram.filter((c) => c > 0).length).toBeGreaterThan(1)
+    expect(s.eta2!.histogram.filter((c) => c > 0).length).toBeGreaterThan(1)
+    a.dispose()
+    b.dispose()
+    resident.dispose()
+  })
+})
+
+describe('stats() costs nothing until asked, and frees what it takes', () => {
+  it('allocates its accumulators on the first call only, and gives them back with dispose()', async () => {
+    const { memoryStats, MSVAG } = await import('../src/index.js')
+    const w = parameter(100)
+    const base = memoryStats().usedBytes
+    const opt = new MSVAG([w])
+    const withOpt = memoryStats().usedBytes
+    opt.step()
+    expect(memoryStats().usedBytes).toBe(withOpt)
+    opt.stats()
+    expect(memoryStats().usedBytes).toBe(withOpt + 160)
+    opt.stats()
+    expect(memoryStats().usedBytes).toBe(withOpt + 160)
+    opt.dispose()
+    expect(memoryStats().usedBytes).toBe(base)
+    w.dispose()
+  })
+})
