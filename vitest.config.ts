@@ -21,7 +21,7 @@ export default defineConfig({
           include: [
             'test/exact.test.ts', 'test/spec-vectors.test.ts', 'test/memory-unshared.test.ts', 'test/errors.test.ts',
             'test/robust.test.ts', 'test/checkpoint.test.ts', 'test/schedulers.test.ts', 'test/properties.test.ts',
-            'test/no-simd.test.ts', 'test/browser/*.test.ts',
+            'test/no-simd.test.ts', 'test/stats.test.ts', 'test/browser/*.test.ts',
           ],
           browser: {
             enabled: true,

@@ -30,7 +30,7 @@ function ticks(lo: number, hi: number, count = 5): number[] {
   const step = 10 ** Math.floor(Math.log10((hi - lo) / count || 1))
   const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => (hi - lo) / s <= count) ?? 10 * step
   const out: number[] = []
-  for (let v = Math.ceil(lo / nice) * nice; v <= hi + 1e-9; v += nice) out.push(+v.toPrecision(6))
+  for (let k = Math.ceil(lo / nice); k * nice <= hi + 1e-9 * nice; k++) out.push(+(k * nice).toPrecision(6))
   return out
 }
 
@@ -51,11 +51,16 @@ export function chart(series: Series[], opts: ChartOptions): string {
   const sx = (x: number) => M.left + (x / xMax) * (W - M.left - M.right)
   const sy = (y: number) => H - M.bottom - ((Math.min(Math.max(ty(y), yLo), yHi) - yLo) / (yHi - yLo)) * (H - M.top - M.bottom)
   const out: string[] = [tag('rect', { x: M.left, y: M.top, width: W - M.left - M.right, height: H - M.top - M.bottom, fill: '#fff', stroke: '#ccc' })]
-  const yTicks = opts.logY ? ticks(yLo, yHi).filter(Number.isInteger) : ticks(yLo, yHi)
+  // Log axes: ticks at powers of ten, or at 1, 2 and 5 times them when the range spans a decade or less.
+  const decades = ticks(yLo, yHi).filter(Number.isInteger)
+  const yTicks = !opts.logY ? ticks(yLo, yHi)
+    : decades.length >= 2 ? decades
+      : [Math.floor(yLo), Math.floor(yLo) + 1].flatMap((d) => [1, 2, 5].map((f) => d + Math.log10(f))).filter((t) => t >= yLo - 1e-9 && t <= yHi + 1e-9)
   for (const t of yTicks) {
     const v = opts.logY ? 10 ** t : t
     out.push(tag('line', { x1: M.left, x2: W - M.right, y1: sy(v), y2: sy(v), stroke: '#eee' }))
-    out.push(tag('text', { x: M.left - 6, y: sy(v) + 4, 'text-anchor': 'end', 'font-size': 11 }, opts.logY ? `1e${t}` : fmt(t)))
+    const text = !opts.logY ? fmt(t) : Number.isInteger(t) ? `1e${t}` : String(+v.toPrecision(2))
+    out.push(tag('text', { x: M.left - 6, y: sy(v) + 4, 'text-anchor': 'end', 'font-size': 11 }, text))
   }
   for (const t of ticks(0, xMax)) out.push(tag('text', { x: sx(t), y: H - M.bottom + 16, 'text-anchor': 'middle', 'font-size': 11 }, String(t)))
   out.push(tag('text', { x: (M.left + W - M.right) / 2, y: H - 4, 'text-anchor': 'middle', 'font-size': 12 }, opts.xLabel))
