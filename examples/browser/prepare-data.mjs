@@ -3,7 +3,7 @@
 // 10,000 labels (u8) then 10,000 × 784 pixels (u8, 0..255), shuffled once with a fixed seed.
 // The first 8,000 are the training set, the last 2,000 the test set.
 import { createRequire } from 'node:module'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -36,5 +36,8 @@ samples.forEach(({ label, data, i }, k) => {
   for (let p = 0; p < PIXELS; p++) bytes[n + k * PIXELS + p] = Math.round(255 * data[i * PIXELS + p])
 })
 mkdirSync(dirname(out), { recursive: true })
-writeFileSync(out, bytes)
+// Write then rename: two processes preparing at once (parallel tests) never see half a file.
+const tmp = `${out}.${process.pid}.tmp`
+writeFileSync(tmp, bytes)
+renameSync(tmp, out)
 console.log(`wrote ${out}: ${n} digits`)
