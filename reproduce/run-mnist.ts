@@ -1,7 +1,7 @@
 // The MNIST comparison: `npm start` runs the quick version (one seed, the paper's best learning
 // rates, about a minute); `npm run reproduce` the full one (a {1, 3}×10^k learning-rate grid per
-// method, three seeds). Prints a table, writes docs/mnist.svg (or docs/mnist-quick.svg).
-import { writeFileSync } from 'node:fs'
+// method, three seeds). Prints a table, writes docs/mnist.svg (the quick run: output/mnist-quick.svg).
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { chart, figure, type Series } from '../examples/plot.js'
 import { METHODS, loadDigits, train, type Point } from './mnist.js'
 
@@ -58,6 +58,8 @@ const charts = [
   chart(series((p) => p.gamma, ['msvag', 'adam']), { xLabel: 'step', yLabel: 'mean γ', title: 'variance adaptation: mean γ', yRange: [0, 1] }),
   chart(series((p) => p.signProbability, ['msvag', 'adam']), { xLabel: 'step', yLabel: 'mean P(sign right)', title: 'estimated P(sign of g right)', yRange: [0.5, 1] }),
 ]
-const file = quick ? 'docs/mnist-quick.svg' : 'docs/mnist.svg'
+// The quick run's figure goes to output/ (not tracked); the full run's is the one in the README.
+const file = quick ? 'output/mnist-quick.svg' : 'docs/mnist.svg'
+mkdirSync('output', { recursive: true })
 writeFileSync(file, figure(charts, 2, 480, 280, `MNIST, 784-64-10 MLP: ${quick ? 'one seed' : `mean of ${SEEDS.length} seeds, best lr of the grid`}`))
 console.log(`\nwrote ${file} (${((performance.now() - started) / 1000).toFixed(0)} s)`)
