@@ -47,7 +47,8 @@ describe('demo page (examples/browser)', () => {
       mkdirSync('test-output', { recursive: true })
       await page.screenshot({ path: 'test-output/demo.png', fullPage: true })
       expect(errors).toEqual([])
-      expect(lag).toBeLessThan(250)
+      // Training on the main thread would block it for seconds; a busy CI machine still answers within 1 s.
+      expect(lag).toBeLessThan(1000)
       expect(curves.map((c) => c.key)).toEqual(['msgd', 'mssd', 'msvag', 'adam'])
       for (const c of curves) expect(c.count, c.key!).toBeGreaterThanOrEqual(5)
       // The loss falls (from about ln 10 ≈ 2.30, a uniform guess) for every optimizer.
