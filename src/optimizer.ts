@@ -2,7 +2,7 @@ import { Checker, describe } from './validate.js'
 import { runtime, view, type Kernels } from './runtime.js'
 import { STATE_FORMAT, STATE_VERSION, decodeDict, fromBytes, pairState, toBase64, toBytes, type StateDict } from './checkpoint.js'
 import { checkKeys, checkNames, checkOverlaps, checkSpec, toGroups, wasmBlock } from './params.js'
-import { NORMS_ONLY, SAMPLE_EVERY, SAMPLE_FROM, SLOTS, summarise, type OptimizerStats, type StatsScalars } from './stats.js'
+import { NORMS_ONLY, SLOTS, sampleEvery, summarise, type OptimizerStats, type StatsScalars } from './stats.js'
 
 /** One parameter: its values and its gradient, Float32Arrays of equal length. */
 export interface ParamSpec {
@@ -383,9 +383,9 @@ export abstract class Optimizer<O extends object, C = unknown> {
    * estimated relative variance η̂², and the mean estimated probability that the gradient's sign
    * is right. Call it after step() and before the gradients change. One read-only wasm SIMD pass;
    * a run that never calls it pays nothing. The norms and sign agreement cover every coordinate;
-   * γ, η̂², P and the update norm, which need divisions, cover every 16th group of four
-   * coordinates of a parameter with 65,536 elements or more (the whole of smaller ones), so that
-   * the pass costs less than a step; `sampled` says how many.
+   * γ, η̂², P and the update norm, which need divisions, cover a regular sample of at least 1024
+   * coordinates of larger parameters (see sampleEvery; the whole of parameters under 2048
+   * elements), so that the pass costs about a step or less; `sampled` says how many.
    */
   stats(): OptimizerStats {
     const slots = this.#live('stats')
@@ -405,7 +405,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
         mode = Math.max(mode, c.mode)
         elements += s.n
         const { m = 0, v = 0 } = s.state
-        const every = s.n >= SAMPLE_FROM ? SAMPLE_EVERY : 1
+        const every = sampleEvery(s.n)
         this.#eachChunk(s, (p, g, off, n) =>
           k.stats(p, g, m && m + 4 * off, v && v + 4 * off, n, c.mode, every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out))
       }

@@ -26,12 +26,16 @@ export const SLOTS = 20
 const G2 = 0, P2 = 1, SIGNS = 2, AGREE = 3, SAMPLED = 4, U2 = 5, VALID = 6, GAMMA = 7, PSIGN = 8, GAMMA_HIST = 9, ETA_HIST = 14
 
 /**
- * Parameters of at least this many elements are sampled for the quantities that need divisions
- * (γ, η̂², P, the update norm): every SAMPLE_EVERY-th group of four elements. Smaller ones are
- * measured in full.
+ * The quantities that need divisions (γ, η̂², P, the update norm) are measured on every
+ * `sampleEvery(n)`-th group of four elements of an n-element parameter: a power of two (so the
+ * pattern lines up across the 8192-element chunks), at most 64, and small enough that at least
+ * 256 groups (1024 elements) are measured. Parameters under 2048 elements are measured in full.
  */
-export const SAMPLE_FROM = 65536
-export const SAMPLE_EVERY = 64
+export function sampleEvery(n: number): number {
+  let every = 1
+  while (every < 64 && n / 4 / (2 * every) >= 256) every *= 2
+  return every
+}
 
 /** Edges of the γ histogram's bins: [0, .2), [.2, .4), [.4, .6), [.6, .8), [.8, 1]. */
 export const GAMMA_EDGES = [0, 0.2, 0.4, 0.6, 0.8, 1]

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { ETA2_EDGES, GAMMA_EDGES, init, parameter, type Optimizer } from '../src/index.js'
 import { rho } from '../src/index.js'
 import { view } from '../src/runtime.js'
-import { SAMPLE_EVERY, SAMPLE_FROM } from '../src/stats.js'
+import { sampleEvery } from '../src/stats.js'
 import { OPTIMIZERS, randomData } from './helpers.js'
 
 const STEPS = 10
@@ -72,7 +72,7 @@ describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) =>
     ['MSVAG', { lr: 0.01 }, 100_003], ['Adam', { lr: 0.01 }, 100_003], ['MSSD', { lr: 0.01 }, 100_003],
   ])('%s %j, %i elements', async (name, options, N) => {
     await init({ simd })
-    const every = N >= SAMPLE_FROM ? SAMPLE_EVERY : 1
+    const every = sampleEvery(N)
     const { theta, grads } = randomData(N, STEPS, 21)
     const plain = { param: Float32Array.from(theta), grad: new Float32Array(N) }
     const resident = parameter(theta)
@@ -120,6 +120,12 @@ describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) =>
     a.dispose()
     b.dispose()
     resident.dispose()
+  })
+})
+
+describe('the sample', () => {
+  it('is a power of two up to 64 that keeps at least 256 groups of four', () => {
+    expect([1, 2047, 2048, 4096, 10_007, 40_000, 100_003, 1e6].map(sampleEvery)).toEqual([1, 1, 2, 4, 8, 32, 64, 64])
   })
 })
 
