@@ -46,7 +46,7 @@ export function checkSpec(name: string, spec: ParamSpec, i: number, j: number): 
     throw new RangeError(`${where}: param and grad must have the same length, got ${param.length} and ${grad.length}`)
   }
   if (pname !== undefined && typeof pname !== 'string') throw new TypeError(`${where}.name must be a string, got ${describe(pname)}`)
-  return { param, grad, name: pname, where }
+  return { param, grad, name: pname, where: `paramGroups[${i}].params[${j}]` }
 }
 
 export function checkNames(name: string, specs: CheckedSpec[]): void {
@@ -74,13 +74,24 @@ export function checkOverlaps(name: string, specs: CheckedSpec[]): void {
   const fail = (a: Extent, b: Extent) => {
     throw new TypeError(`${name}: ${a.what} overlaps ${b.what}; each parameter needs its own memory, apart from every gradient`)
   }
-  // Parameters: sort by (buffer, start) and compare neighbours. Gradients: against each parameter.
+  // Parameters: sort by (buffer, start) and compare neighbours. Then, the parameters being sorted
+  // and disjoint, a gradient can only overlap the last parameter of its buffer that starts before
+  // the gradient ends: found by binary search, so many parameters stay cheap to check.
   const keys = new Map<unknown, number>()
   const order = (s: Extent) => keys.get(s.key) ?? keys.set(s.key, keys.size).get(s.key)!
+  const before = (a: Extent, key: number, end: number) => order(a) < key || (order(a) === key && a.start < end)
   params.sort((a, b) => order(a) - order(b) || a.start - b.start)
   for (let i = 1; i < params.length; i++) if (overlap(params[i - 1], params[i])) fail(params[i - 1], params[i])
   for (const g of grads) {
-    for (const p of params) if (overlap(g, p)) fail(p, g)
+    const key = order(g)
+    let lo = 0
+    let hi = params.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (before(params[mid], key, g.end)) lo = mid + 1
+      else hi = mid
+    }
+    if (lo > 0 && overlap(g, params[lo - 1])) fail(params[lo - 1], g)
   }
 }
 
