@@ -226,7 +226,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
     slots.forEach((s, j) => this.#checkSlot(s, `${this.#name}.clipGradNorm()`, j))
     const k = runtime().kernels
     let sum = 0
-    for (const s of slots) this.#eachGradChunk(s, false, (ptr, n) => void (sum += k.sumsq(ptr, n)))
+    for (const s of slots) this.#chunks(s, {}, (_, g, n) => void (sum += k.sumsq(g, n)))
     const norm = Math.sqrt(sum)
     if (!Number.isFinite(norm)) {
       if (options.errorIfNonfinite) {
@@ -235,7 +235,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
       return norm
     }
     const coef = maxNorm / (norm + 1e-6)
-    if (coef < 1) for (const s of slots) this.#eachGradChunk(s, true, (ptr, n) => k.scale(ptr, n, coef))
+    if (coef < 1) for (const s of slots) this.#chunks(s, { writeGrad: true }, (_, g, n) => k.scale(g, n, coef))
     return norm
   }
 
@@ -245,7 +245,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
     new Checker(`${this.#name}.clipGradValue()`, { clipValue }).range('clipValue', 0, Infinity, true)
     slots.forEach((s, j) => this.#checkSlot(s, `${this.#name}.clipGradValue()`, j))
     const k = runtime().kernels
-    for (const s of slots) this.#eachGradChunk(s, true, (ptr, n) => k.clamp(ptr, n, -clipValue, clipValue))
+    for (const s of slots) this.#chunks(s, { writeGrad: true }, (_, g, n) => k.clamp(g, n, -clipValue, clipValue))
   }
 
   /** The first non-finite gradient element, by group, parameter and index; undefined if none. */
@@ -253,8 +253,8 @@ export abstract class Optimizer<O extends object, C = unknown> {
     for (const [i, group] of this.#slots.entries()) {
       for (const [j, s] of group.entries()) {
         let found = -1
-        this.#eachGradChunk(s, false, (ptr, n, off) => {
-          const at = k.nonfinite(ptr, n)
+        this.#chunks(s, {}, (_, g, n, off) => {
+          const at = k.nonfinite(g, n)
           if (at >= 0) found = off + at
           return at < 0
         })
@@ -265,28 +265,6 @@ export abstract class Optimizer<O extends object, C = unknown> {
       }
     }
     return undefined
-  }
-
-  /**
-   * Runs `fn` over a parameter's gradient CHUNK elements at a time, where the kernels can read
-   * it: in place for a parameter(), else through the staging area (copied back if `write`). The
-   * same chunks either way, so a norm sums in the same order for both. `fn` gets the address, the
-   * length and the chunk's offset; returning false stops the pass.
-   */
-  #eachGradChunk(s: Slot, write: boolean, fn: (ptr: number, n: number, offset: number) => boolean | void): void {
-    const g = s.grad.user
-    const stage = g && this.#stageViews()
-    for (let off = 0; off < s.n; off += CHUNK) {
-      const n = Math.min(CHUNK, s.n - off)
-      if (!stage) {
-        if (fn(s.g + 4 * off, n, off) === false) return
-        continue
-      }
-      stage.g.set(g.subarray(off, off + n))
-      const go = fn(stage.ptr + 4 * CHUNK, n, off)
-      if (write) g.set(n === CHUNK ? stage.g : stage.g.subarray(0, n), off)
-      if (go === false) return
-    }
   }
 
   /**
@@ -406,7 +384,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
         elements += s.n
         const { m = 0, v = 0 } = s.state
         const every = sampleEvery(s.n)
-        this.#eachChunk(s, (p, g, off, n) =>
+        this.#chunks(s, { param: true }, (p, g, n, off) =>
           k.stats(p, g, m && m + 4 * off, v && v + 4 * off, n, c.mode, every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out))
       }
       const acc = Float64Array.from(new Float64Array(r.memory.buffer, out, SLOTS))
@@ -455,22 +433,32 @@ export abstract class Optimizer<O extends object, C = unknown> {
     }
   }
 
-  /** Runs `fn` over θ and g of a parameter CHUNK elements at a time, staging plain arrays (read only). */
-  #eachChunk(s: Slot, fn: (p: number, g: number, offset: number, n: number) => void): void {
-    const stage = (s.param.user || s.grad.user) && this.#stageViews()
+  /**
+   * Runs `fn` over a parameter CHUNK elements at a time, with addresses where the kernels can read
+   * its gradient (and its values, if `use.param`): in place for a parameter(), else through the
+   * staging area; a staged gradient is copied back if `use.writeGrad`. The chunks are the same
+   * either way, so sums run in the same order. `fn` returning false stops the pass.
+   */
+  #chunks(s: Slot, use: { param?: boolean; writeGrad?: boolean },
+    fn: (p: number, g: number, n: number, offset: number) => boolean | void): void {
+    const pu = use.param ? s.param.user : undefined
+    const gu = s.grad.user
+    const stage = pu || gu ? this.#stageViews() : undefined
     for (let off = 0; off < s.n; off += CHUNK) {
       const n = Math.min(CHUNK, s.n - off)
       let p = s.p + 4 * off
       let g = s.g + 4 * off
-      if (stage && s.param.user) {
-        stage.p.set(s.param.user.subarray(off, off + n))
+      if (stage && pu) {
+        stage.p.set(pu.subarray(off, off + n))
         p = stage.ptr
       }
-      if (stage && s.grad.user) {
-        stage.g.set(s.grad.user.subarray(off, off + n))
+      if (stage && gu) {
+        stage.g.set(gu.subarray(off, off + n))
         g = stage.ptr + 4 * CHUNK
       }
-      fn(p, g, off, n)
+      const go = fn(p, g, n, off)
+      if (stage && gu && use.writeGrad) gu.set(n === CHUNK ? stage.g : stage.g.subarray(0, n), off)
+      if (go === false) return
     }
   }
 
