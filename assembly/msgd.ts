@@ -4,27 +4,30 @@ import { ema, mul, simdBytes, splat, sub } from './lanes'
  * M-SGD, momentum SGD with a bias-corrected EMA (Balles & Hennig 2018; SPEC §2):
  *   θ ← decay·θ if decay ≠ 1          decoupled weight decay, decay = 1 − lr·wd
  *   m ← β·m + (1 − β)·g
+ *   v ← β·v + (1 − β)·g² if v ≠ 0     (address 0: not tracked; only the diagnostics read v)
  *   θ ← θ − lrc·m                      lrc = lr / (1 − βᵗ)
  */
-export function msgd(p: usize, g: usize, m: usize, n: i32, beta: f32, omb: f32, lrc: f32, decay: f32): void {
+export function msgd(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, lrc: f32, decay: f32): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
-    // No weight decay, the common case: inlined with a constant, its branch folds away.
-    if (decay == 1) msgdRange<v128>(p, g, m, 0, mid, beta, omb, lrc, 1)
-    else msgdRange<v128>(p, g, m, 0, mid, beta, omb, lrc, decay)
+    // No weight decay, no v, the common case: inlined with constants, its branches fold away.
+    if (decay == 1 && v == 0) msgdRange<v128>(p, g, m, 0, 0, mid, beta, omb, lrc, 1)
+    else msgdRange<v128>(p, g, m, v, 0, mid, beta, omb, lrc, decay)
   }
-  msgdRange<f32>(p, g, m, mid, <usize>n << 2, beta, omb, lrc, decay)
+  msgdRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, lrc, decay)
 }
 
 // @ts-ignore: decorator
-@inline function msgdRange<T>(p: usize, g: usize, m: usize, from: usize, to: usize, beta: f32, omb: f32,
+@inline function msgdRange<T>(p: usize, g: usize, m: usize, v: usize, from: usize, to: usize, beta: f32, omb: f32,
   lrc: f32, decay: f32): void {
   const BETA = splat<T>(beta), OMB = splat<T>(omb), LRC = splat<T>(lrc), DECAY = splat<T>(decay)
   for (let i = from; i < to; i += sizeof<T>()) {
     let pi = load<T>(p + i)
+    const gi = load<T>(g + i)
     if (decay != 1) pi = mul<T>(DECAY, pi)
-    const mi = ema<T>(load<T>(m + i), load<T>(g + i), BETA, OMB)
+    const mi = ema<T>(load<T>(m + i), gi, BETA, OMB)
     store<T>(m + i, mi)
+    if (v != 0) store<T>(v + i, ema<T>(load<T>(v + i), mul<T>(gi, gi), BETA, OMB))
     store<T>(p + i, sub<T>(pi, mul<T>(LRC, mi)))
   }
 }

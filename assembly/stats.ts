@@ -3,7 +3,7 @@
 //
 //   m̂ = m·ic1, v̂ = v·ic2, d = v̂ − m̂², ŝ = k1·d      estimated gradient variance
 //   η̂² = ŝ / m̂²                                     estimated relative variance
-//   γ  = m̂² / (m̂² + κ·d), clipped to [0, 1]         SVAG (κ = k1), M-SVAG (κ = ρ·k1)
+//   γ  = m̂² / (m̂² + κ·d), clipped to [0, 1]         SVAG (κ = k1), M-SVAG, M-SGD, M-SSD (κ = ρ·k1)
 //   γ  = |m̂| / √v̂                                    Adam's implicit factor (1 + η̂²)^(−1/2)
 //   P  = ½ (1 + erf(1/√(2 η̂²)))                     probability that sign(g) is right
 //   u  = the update the method takes from this state (without weight decay)
@@ -72,26 +72,24 @@ export function stats(p: usize, g: usize, m: usize, v: usize, n: i32, mode: i32,
       if ((reinterpret<i32>(gi) ^ reinterpret<i32>(mi)) >= 0) add(out, AGREE, 1)
     }
     if (<i32>(i >> 4) % every == 0) {
-      sampleOne(gi, mi, mode >= SVAG ? load<f32>(v + i) : 0, mode, ic1, ic2, k1, kappa, lr, rc2, eps, out)
+      sampleOne(gi, mi, v != 0, v != 0 ? load<f32>(v + i) : 0, mode, ic1, ic2, k1, kappa, lr, rc2, eps, out)
     }
   }
 }
 
 /** The sampled quantities of one element, in scalar f32, added to the accumulators. */
-function sampleOne(gi: f32, mi: f32, vi: f32, mode: i32, ic1: f32, ic2: f32, k1: f32, kappa: f32, lr: f32, rc2: f32,
-  eps: f32, out: usize): void {
+function sampleOne(gi: f32, mi: f32, hasV: bool, vi: f32, mode: i32, ic1: f32, ic2: f32, k1: f32, kappa: f32, lr: f32,
+  rc2: f32, eps: f32, out: usize): void {
   add(out, SAMPLED, 1)
   const mh = mi * ic1
-  let u: f32
-  if (mode == MSGD) u = lr * mh
-  else if (mode == MSSD) u = mi != 0 ? lr : 0
-  else {
+  let gamma: f32 = 0
+  if (hasV) {
     const vh = vi * ic2
     const mh2 = mh * mh
     const d = vh - mh2
-    let gamma: f32 = mode == ADAM ? Mathf.abs(mh) / Mathf.sqrt(vh) : mh2 / (mh2 + kappa * d)
+    gamma = mode == ADAM ? Mathf.abs(mh) / Mathf.sqrt(vh) : mh2 / (mh2 + kappa * d)
     gamma = gamma > 0 ? (gamma < 1 ? gamma : <f32>1) : 0
-    u = mode == ADAM ? lr * (mi / (Mathf.sqrt(vi) * rc2 + eps)) : lr * (gamma * (mode == SVAG ? gi : mh))
+    if (!(mh2 > 0)) gamma = 0
     if (mh2 > 0) {
       const r = mh2 / d // = k1/η̂²; d ≤ 0 means η̂² ≤ 0: P = 1
       let prob: f32 = 1
@@ -110,6 +108,11 @@ function sampleOne(gi: f32, mi: f32, vi: f32, mode: i32, ic1: f32, ic2: f32, k1:
       add(out, ETA_HIST + bin, 1)
     }
   }
+  let u: f32
+  if (mode == MSGD) u = lr * mh
+  else if (mode == MSSD) u = mi != 0 ? lr : 0
+  else if (mode == ADAM) u = lr * (mi / (Mathf.sqrt(vi) * rc2 + eps))
+  else u = lr * (gamma * (mode == SVAG ? gi : mh))
   add(out, U2, <f64>(u * u))
 }
 
@@ -145,20 +148,16 @@ function sampleSimd(p: usize, g: usize, m: usize, v: usize, body: usize, mode: i
     count += 4
     const gi = v128.load(g + i), mi = v128.load(m + i)
     const mh = f32x4.mul(mi, IC1)
-    let u: v128
-    if (mode == MSGD) u = f32x4.mul(LR, mh)
-    else if (mode == MSSD) u = v128.and(LR, f32x4.ne(mi, ZERO))
-    else {
-      const vi = v128.load(v + i)
+    let gamma = ZERO
+    let vi = ZERO
+    if (v != 0) {
+      vi = v128.load(v + i)
       const vh = f32x4.mul(vi, IC2)
       const mh2 = f32x4.mul(mh, mh)
       const d = f32x4.sub(vh, mh2)
       const ok = f32x4.gt(mh2, ZERO)
-      let gamma = mode == ADAM ? f32x4.div(f32x4.abs(mh), f32x4.sqrt(vh)) : f32x4.div(mh2, f32x4.add(mh2, f32x4.mul(KAPPA, d)))
+      gamma = mode == ADAM ? f32x4.div(f32x4.abs(mh), f32x4.sqrt(vh)) : f32x4.div(mh2, f32x4.add(mh2, f32x4.mul(KAPPA, d)))
       gamma = v128.and(f32x4.pmin(ONE, f32x4.pmax(ZERO, gamma)), ok)
-      u = mode == ADAM
-        ? f32x4.mul(LR, f32x4.div(mi, f32x4.add(f32x4.mul(f32x4.sqrt(vi), f32x4.splat(rc2)), f32x4.splat(eps))))
-        : f32x4.mul(LR, f32x4.mul(gamma, mode == SVAG ? gi : mh))
       // r = m̂²/d = k1/η̂²; where d ≤ 0 (η̂² ≤ 0) or m̂² = 0 it is set to +∞: P = 1, lowest η̂² bin.
       const r = v128.bitselect(f32x4.div(mh2, d), INF, v128.and(ok, f32x4.gt(d, ZERO)))
       const x = f32x4.sqrt(f32x4.mul(r, X2))
@@ -179,11 +178,16 @@ function sampleSimd(p: usize, g: usize, m: usize, v: usize, body: usize, mode: i
       f1 = i32x4.sub(f1, f32x4.le(r, f32x4.splat(k1 / 10)))
       f2 = i32x4.sub(f2, f32x4.le(r, f32x4.splat(k1 / 100)))
     }
+    let u: v128
+    if (mode == MSGD) u = f32x4.mul(LR, mh)
+    else if (mode == MSSD) u = v128.and(LR, f32x4.ne(mi, ZERO))
+    else if (mode == ADAM) u = f32x4.mul(LR, f32x4.div(mi, f32x4.add(f32x4.mul(f32x4.sqrt(vi), f32x4.splat(rc2)), f32x4.splat(eps))))
+    else u = f32x4.mul(LR, f32x4.mul(gamma, mode == SVAG ? gi : mh))
     u2 = f32x4.add(u2, f32x4.mul(u, u))
   }
   add(out, SAMPLED, count)
   add(out, U2, hsum(u2))
-  if (mode < SVAG) return
+  if (v == 0) return
   const nv = icount(valid)
   add(out, VALID, nv)
   add(out, GAMMA, hsum(gs))

@@ -11,8 +11,8 @@ import { INPUT, SIZE, initialise, pass, workspace } from '../examples/browser/ml
 import { rng } from '../examples/rng.js'
 
 export const METHODS: Record<string, { label: string; color: string; make: (p: Parameter, lr: number) => Optimizer<object> }> = {
-  msgd: { label: 'M-SGD', color: '#1f77b4', make: (p, lr) => new MSGD([p], { lr, beta: 0.9 }) },
-  mssd: { label: 'M-SSD', color: '#d62728', make: (p, lr) => new MSSD([p], { lr, beta: 0.9 }) },
+  msgd: { label: 'M-SGD', color: '#1f77b4', make: (p, lr) => new MSGD([p], { lr, beta: 0.9, trackVariance: true }) },
+  mssd: { label: 'M-SSD', color: '#d62728', make: (p, lr) => new MSSD([p], { lr, beta: 0.9, trackVariance: true }) },
   msvag: { label: 'M-SVAG', color: '#2ca02c', make: (p, lr) => new MSVAG([p], { lr, beta: 0.9 }) },
   adam: { label: 'Adam', color: '#ff7f0e', make: (p, lr) => new Adam([p], { lr, betas: [0.9, 0.999], eps: 1e-8 }) },
 }
@@ -42,10 +42,10 @@ export interface Point {
   trainLoss: number
   testAccuracy: number
   testLoss: number
-  /** Mean variance-adaptation factor γ and mean P(sign right), for M-SVAG and Adam. */
+  /** Mean variance-adaptation factor γ and mean P(sign right) (M-SGD and M-SSD track v for them). */
   gamma: number | null
   signProbability: number | null
-  /** η̂² histogram (fractions), for M-SVAG and Adam. */
+  /** η̂² histogram (fractions). */
   eta2: number[] | null
   signAgreement: number | null
 }

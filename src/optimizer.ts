@@ -356,7 +356,8 @@ export abstract class Optimizer<O extends object, C = unknown> {
   /**
    * Diagnostics through the paper's lens, per group and in total: gradient, parameter and update
    * norms; for methods with a moving average m, the fraction of coordinates where sign(g) agrees
-   * with sign(m); for methods that also keep v (SVAG, M-SVAG, Adam, AdamW), the mean and a
+   * with sign(m); for methods that also keep v (SVAG, M-SVAG, Adam, AdamW, and M-SGD or M-SSD
+   * made with trackVariance: true), the mean and a
    * histogram of the variance-adaptation factor γ (Adam's |m̂|/√v̂), a log-scale histogram of the
    * estimated relative variance η̂², and the mean estimated probability that the gradient's sign
    * is right. Call it after step() and before the gradients change. One read-only wasm SIMD pass;
@@ -374,15 +375,19 @@ export abstract class Optimizer<O extends object, C = unknown> {
     const k = r.kernels
     const total = new Float64Array(SLOTS)
     let totalMode = 0
+    let totalVariance = false
     const groups = this.paramGroups.map((group, i) => {
       new Float64Array(r.memory.buffer, out, SLOTS).fill(0)
       let mode = 0
+      let variance = false
       let elements = 0
       for (const s of slots[i]) {
         const c = s.t > 0 ? this.statsScalars(group, s.t) : NORMS_ONLY
         mode = Math.max(mode, c.mode)
         elements += s.n
-        const { m = 0, v = 0 } = s.state
+        const { m = 0, v: vState = 0 } = s.state
+        const v = c.mode > 0 ? vState : 0
+        variance ||= v !== 0
         const every = sampleEvery(s.n)
         this.#chunks(s, { param: true }, (p, g, n, off) =>
           k.stats(p, g, m && m + 4 * off, v && v + 4 * off, n, c.mode, every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out))
@@ -390,9 +395,10 @@ export abstract class Optimizer<O extends object, C = unknown> {
       const acc = Float64Array.from(new Float64Array(r.memory.buffer, out, SLOTS))
       acc.forEach((x, j) => (total[j] += x))
       totalMode = Math.max(totalMode, mode)
-      return summarise(acc, elements, mode)
+      totalVariance ||= variance
+      return summarise(acc, elements, mode, variance)
     })
-    return { groups, total: summarise(total, groups.reduce((n, g) => n + g.elements, 0), totalMode) }
+    return { groups, total: summarise(total, groups.reduce((n, g) => n + g.elements, 0), totalMode, totalVariance) }
   }
 
   /** Sets every gradient to zero. */

@@ -5,9 +5,9 @@ import * as wasm from './wasm.js'
 export interface Kernels {
   sgd(p: number, g: number, b: number, n: number, lr: number, wd: number, mu: number, damp1: number,
     maximize: boolean, first: boolean, nesterov: boolean): void
-  msgd(p: number, g: number, m: number, n: number, beta: number, omb: number, lrc: number, decay: number): void
+  msgd(p: number, g: number, m: number, v: number, n: number, beta: number, omb: number, lrc: number, decay: number): void
   ssd(p: number, g: number, n: number, lr: number, decay: number): void
-  mssd(p: number, g: number, m: number, n: number, beta: number, omb: number, lr: number, decay: number): void
+  mssd(p: number, g: number, m: number, v: number, n: number, beta: number, omb: number, lr: number, decay: number): void
   svag(p: number, g: number, m: number, v: number, n: number, beta: number, omb: number, ic: number,
     kappa: number, lr: number, decay: number): void
   msvag(p: number, g: number, m: number, v: number, n: number, beta: number, omb: number, ic: number,

@@ -60,7 +60,11 @@ export interface GroupStats {
   updateNorm: number | null
   /** Fraction of coordinates with g ≠ 0 and m ≠ 0 where sign(g) = sign(m). Null without m. */
   signAgreement: number | null
-  /** Mean and histogram (fractions, bins GAMMA_EDGES) of the variance-adaptation factor γ over coordinates with m̂ ≠ 0. Null without v. */
+  /**
+   * Mean and histogram (fractions, bins GAMMA_EDGES) of the variance-adaptation factor γ over
+   * coordinates with m̂ ≠ 0: the method's own (SVAG, M-SVAG; Adam's |m̂|/√v̂), or for M-SGD and
+   * M-SSD with trackVariance the one M-SVAG would apply. Null without v.
+   */
   gamma: { mean: number; histogram: number[] } | null
   /** Histogram (fractions, bins ETA2_EDGES) of the estimated relative variance η̂² = ŝ/m̂² over coordinates with m̂ ≠ 0. Null without v. */
   eta2: { histogram: number[] } | null
@@ -74,7 +78,7 @@ export interface OptimizerStats {
 }
 
 /** Turns accumulated sums (one group's, or all groups' added) into the reported numbers. */
-export function summarise(acc: Float64Array, elements: number, mode: number): GroupStats {
+export function summarise(acc: Float64Array, elements: number, mode: number, variance: boolean): GroupStats {
   const valid = acc[VALID]
   const fractions = (from: number, bins: number) => Array.from(acc.subarray(from, from + bins), (c) => (valid > 0 ? c / valid : NaN))
   return {
@@ -84,8 +88,8 @@ export function summarise(acc: Float64Array, elements: number, mode: number): Gr
     paramNorm: Math.sqrt(acc[P2]),
     updateNorm: mode > 0 ? Math.sqrt((acc[U2] * elements) / acc[SAMPLED]) : null,
     signAgreement: mode > 0 ? (acc[SIGNS] > 0 ? acc[AGREE] / acc[SIGNS] : NaN) : null,
-    gamma: mode >= 3 ? { mean: valid > 0 ? acc[GAMMA] / valid : NaN, histogram: fractions(GAMMA_HIST, 5) } : null,
-    eta2: mode >= 3 ? { histogram: fractions(ETA_HIST, 6) } : null,
-    signProbability: mode >= 3 ? (valid > 0 ? acc[PSIGN] / valid : NaN) : null,
+    gamma: variance ? { mean: valid > 0 ? acc[GAMMA] / valid : NaN, histogram: fractions(GAMMA_HIST, 5) } : null,
+    eta2: variance ? { histogram: fractions(ETA_HIST, 6) } : null,
+    signProbability: variance ? (valid > 0 ? acc[PSIGN] / valid : NaN) : null,
   }
 }

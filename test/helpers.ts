@@ -23,6 +23,9 @@ export const CASES: [string, object][] = [
   ...['MSGD', 'SSD', 'MSSD', 'SVAG', 'MSVAG'].flatMap((name) =>
     [{}, { weightDecay: 0.01 }].map((o): [string, object] => [name, { lr: 0.01, ...o }]),
   ),
+  ...['MSGD', 'MSSD'].flatMap((name) =>
+    [{ trackVariance: true }, { trackVariance: true, weightDecay: 0.01 }].map((o): [string, object] => [name, { lr: 0.01, ...o }]),
+  ),
   ...combos([{}, { maximize: true }], [{}, { weightDecay: 0.01 }], [{}, { amsgrad: true }]).map(
     (o): [string, object] => ['Adam', { lr: 0.01, ...o }],
   ),

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium } from './chromium.js'
 
 /** The packed-size budget the README states. */
-const BUDGET_BYTES = 56_000
+const BUDGET_BYTES = 64_000
 const repo = resolve('.')
 const dir = mkdtempSync(join(tmpdir(), 'wasm-optim-consumer-'))
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })

@@ -17,9 +17,9 @@ const betas = fc.tuple(unit, unit)
 const OPTIONS: Record<string, fc.Arbitrary<object>> = {
   SGD: fc.record({ lr, momentum: unit, dampening: fc.double({ min: 0, max: 1, noNaN: true }), weightDecay: small, maximize: bool, nesterov: bool })
     .map((o) => (o.nesterov && (o.momentum === 0 || o.dampening !== 0) ? { ...o, dampening: 0, momentum: o.momentum || 0.5 } : o)),
-  MSGD: fc.record({ lr, beta: unit, weightDecay: small }),
+  MSGD: fc.record({ lr, beta: unit, weightDecay: small, trackVariance: bool }),
   SSD: fc.record({ lr, weightDecay: small }),
-  MSSD: fc.record({ lr, beta: unit, weightDecay: small }),
+  MSSD: fc.record({ lr, beta: unit, weightDecay: small, trackVariance: bool }),
   SVAG: fc.record({ lr, beta: unit, weightDecay: small }),
   MSVAG: fc.record({ lr, beta: unit, weightDecay: small }),
   Adam: fc.record({ lr, betas, eps: small, weightDecay: small, amsgrad: bool, maximize: bool }),

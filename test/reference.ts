@@ -23,7 +23,8 @@ export function stateNames(name: string, o: Options): string[] {
   switch (name) {
     case 'SGD': return o.momentum > 0 ? ['b'] : []
     case 'SSD': return []
-    case 'MSGD': case 'MSSD': case 'Lion': return ['m']
+    case 'MSGD': case 'MSSD': return o.trackVariance ? ['m', 'v'] : ['m']
+    case 'Lion': return ['m']
     case 'SVAG': case 'MSVAG': return ['m', 'v']
     case 'Adam': case 'AdamW': return o.amsgrad ? ['m', 'v', 'vmax'] : ['m', 'v']
     case 'RMSprop': return ['v', ...(o.centered ? ['a'] : []), ...(o.momentum > 0 ? ['b'] : [])]
@@ -67,6 +68,7 @@ export function referenceStep(name: string, o: Options, p: Vec, g: Vec, s: State
         const pi = decay !== 1 ? r(decay * p[i]) : p[i]
         const m = r(r(beta * s.m[i]) + r(omb * g[i]))
         s.m[i] = m
+        if (o.trackVariance) s.v[i] = r(r(beta * s.v[i]) + r(omb * r(g[i] * g[i])))
         p[i] = r(pi - r(step * (name === 'MSGD' ? m : sign(m))))
       }
       return

@@ -44,12 +44,14 @@ function reference(name: string, o: Record<string, any>, t: number, p: Float32Ar
     if (name === 'MSGD') out.u2 += (o.lr * mh) ** 2
     if (name === 'MSSD') out.u2 += m[i] !== 0 ? o.lr ** 2 : 0
     if (!v) continue
+    // M-SGD and M-SSD with trackVariance: γ is the factor M-SVAG would apply.
     const vh = v[i] * ic2
     const mh2 = mh * mh
     let gamma = adam ? Math.abs(mh) / Math.sqrt(vh) : mh2 / (mh2 + (name === 'SVAG' ? k1 : r * k1) * (vh - mh2))
+    const own = name === 'SVAG' || name === 'MSVAG' || adam
     gamma = mh2 > 0 ? Math.min(Math.max(gamma, 0), 1) : 0
     if (adam) out.u2 += ((o.lr * ic1 * m[i]) / (Math.sqrt(v[i]) / Math.sqrt(1 - o.betas[1] ** t) + o.eps)) ** 2
-    else out.u2 += (o.lr * gamma * (name === 'SVAG' ? g[i] : mh)) ** 2
+    else if (own) out.u2 += (o.lr * gamma * (name === 'SVAG' ? g[i] : mh)) ** 2
     if (!(mh2 > 0)) continue
     const eta2 = (k1 * (vh - mh2)) / mh2
     out.valid++
@@ -70,6 +72,7 @@ describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) =>
     ['MSVAG', { lr: 0.01 }, 10_007], ['SVAG', { lr: 0.01 }, 10_007], ['Adam', { lr: 0.01 }, 10_007], ['AdamW', { lr: 0.01 }, 10_007],
     ['MSGD', { lr: 0.01 }, 10_007], ['MSSD', { lr: 0.01 }, 10_007], ['SGD', { lr: 0.01, momentum: 0.9 }, 10_007],
     ['MSVAG', { lr: 0.01 }, 100_003], ['Adam', { lr: 0.01 }, 100_003], ['MSSD', { lr: 0.01 }, 100_003],
+    ['MSGD', { lr: 0.01, trackVariance: true }, 10_007], ['MSSD', { lr: 0.01, trackVariance: true }, 100_003],
   ])('%s %j, %i elements', async (name, options, N) => {
     await init({ simd })
     const every = sampleEvery(N)
@@ -103,7 +106,7 @@ describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) =>
     expect(s.sampled).toBe(ref.sampled)
     expect(s.updateNorm! / Math.sqrt((ref.u2 * N) / ref.sampled)).toBeCloseTo(1, 4)
     expect(s.signAgreement).toBe(ref.agree / ref.signs)
-    if (name === 'MSGD' || name === 'MSSD') {
+    if ((name === 'MSGD' || name === 'MSSD') && !o.trackVariance) {
       expect(s.gamma).toBeNull()
       return
     }

@@ -19,6 +19,15 @@ export interface FamilyOptions {
 
 export type SSDOptions = Omit<FamilyOptions, 'beta'>
 
+/** Options of M-SGD and M-SSD: the family's, and whether to keep v for the diagnostics. */
+export interface MomentumOptions extends FamilyOptions {
+  /**
+   * Also keep v ← β·v + (1 − β)·g², which the update does not use, so that opt.stats() can
+   * report γ, η̂² and P(sign right) for this method too. Default false.
+   */
+  trackVariance: boolean
+}
+
 /** The scalars of a family kernel for one step (unused ones are 0). */
 interface FamilyScalars {
   beta: number
@@ -38,6 +47,7 @@ abstract class FamilyOptimizer<O extends SSDOptions> extends Optimizer<O, Family
     c.nonNegative('lr')
     c.nonNegative('weightDecay')
     if ('beta' in o) c.unit('beta')
+    if ('trackVariance' in o) c.flag('trackVariance')
   }
 
   protected scalars(o: O, t: number): FamilyScalars {
@@ -56,27 +66,27 @@ abstract class FamilyOptimizer<O extends SSDOptions> extends Optimizer<O, Family
  * @example
  * const opt = new MSGD([{ param, grad }], { lr: 0.1, beta: 0.9 })
  */
-export class MSGD extends FamilyOptimizer<FamilyOptions> {
-  static readonly defaults: FamilyOptions = { lr: 0.1, beta: 0.9, weightDecay: 0 }
+export class MSGD extends FamilyOptimizer<MomentumOptions> {
+  static readonly defaults: MomentumOptions = { lr: 0.1, beta: 0.9, weightDecay: 0, trackVariance: false }
 
-  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions & OptimizerOptions>) {
+  constructor(params: Params<MomentumOptions>, options?: Partial<MomentumOptions & OptimizerOptions>) {
     super('MSGD', params, MSGD.defaults, options)
   }
 
-  protected buffers(): readonly string[] {
-    return ['m']
+  protected buffers(o: MomentumOptions): readonly string[] {
+    return o.trackVariance ? ['m', 'v'] : ['m']
   }
 
-  protected scalars(o: FamilyOptions, t: number): FamilyScalars {
+  protected scalars(o: MomentumOptions, t: number): FamilyScalars {
     return { ...super.scalars(o, t), lr: o.lr / (1 - o.beta ** t) }
   }
 
-  protected statsScalars(o: FamilyOptions, t: number): StatsScalars {
-    return { mode: 1, ic1: 1 / (1 - o.beta ** t), ic2: 0, k1: 0, kappa: 0, lr: o.lr, rc2: 0, eps: 0 }
+  protected statsScalars(o: MomentumOptions, t: number): StatsScalars {
+    return momentumStats(1, o, t)
   }
 
   protected update(k: Kernels, s: Span, c: FamilyScalars): void {
-    k.msgd(s.p, s.g, s.state.m, s.n, c.beta, c.omb, c.lr, c.decay)
+    k.msgd(s.p, s.g, s.state.m, s.state.v ?? 0, s.n, c.beta, c.omb, c.lr, c.decay)
   }
 }
 
@@ -116,23 +126,23 @@ export class SSD extends FamilyOptimizer<SSDOptions> {
  * @example
  * const opt = new MSSD([{ param, grad }], { lr: 3e-4 })
  */
-export class MSSD extends FamilyOptimizer<FamilyOptions> {
-  static readonly defaults: FamilyOptions = { lr: 3e-4, beta: 0.9, weightDecay: 0 }
+export class MSSD extends FamilyOptimizer<MomentumOptions> {
+  static readonly defaults: MomentumOptions = { lr: 3e-4, beta: 0.9, weightDecay: 0, trackVariance: false }
 
-  constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions & OptimizerOptions>) {
+  constructor(params: Params<MomentumOptions>, options?: Partial<MomentumOptions & OptimizerOptions>) {
     super('MSSD', params, MSSD.defaults, options)
   }
 
-  protected buffers(): readonly string[] {
-    return ['m']
+  protected buffers(o: MomentumOptions): readonly string[] {
+    return o.trackVariance ? ['m', 'v'] : ['m']
   }
 
-  protected statsScalars(o: FamilyOptions, t: number): StatsScalars {
-    return { mode: 2, ic1: 1 / (1 - o.beta ** t), ic2: 0, k1: 0, kappa: 0, lr: o.lr, rc2: 0, eps: 0 }
+  protected statsScalars(o: MomentumOptions, t: number): StatsScalars {
+    return momentumStats(2, o, t)
   }
 
   protected update(k: Kernels, s: Span, c: FamilyScalars): void {
-    k.mssd(s.p, s.g, s.state.m, s.n, c.beta, c.omb, c.lr, c.decay)
+    k.mssd(s.p, s.g, s.state.m, s.state.v ?? 0, s.n, c.beta, c.omb, c.lr, c.decay)
   }
 }
 
@@ -144,6 +154,16 @@ export class MSSD extends FamilyOptimizer<FamilyOptions> {
 export function rho(beta: number, t: number): number {
   const bt = beta ** t
   return Math.min(((1 - beta) * (1 + bt)) / ((1 + beta) * (1 - bt)), 0.9999)
+}
+
+/**
+ * Diagnostics scalars for M-SGD (mode 1) and M-SSD (mode 2); with trackVariance, γ is the factor
+ * M-SVAG would apply, m̂²/(m̂² + ρ·ŝ).
+ */
+function momentumStats(mode: number, o: MomentumOptions, t: number): StatsScalars {
+  const r = rho(o.beta, t)
+  const ic = 1 / (1 - o.beta ** t)
+  return { mode, ic1: ic, ic2: ic, k1: 1 / (1 - r), kappa: r / (1 - r), lr: o.lr, rc2: 0, eps: 0 }
 }
 
 /** Diagnostics scalars for SVAG (mode 3) and M-SVAG (mode 4): ŝ = (v̂ − m̂²)/(1 − ρ). */
