@@ -9,9 +9,9 @@
 //   u  = the update the method takes from this state (without weight decay)
 //
 // Two loops: the first, over every element, sums g², θ² and counts where sign(g) = sign(m); the
-// second computes γ, η̂², P and u, which need divisions and a square root, on every `every`-th
-// group of four elements only (the caller picks every = 1 for small tensors), which keeps the
-// pass cheaper than a step. Both builds sample the same elements. Sums run in f32
+// second computes u, and γ, η̂² and P where v is given (address ≠ 0), on every `every`-th group
+// of four elements only (the caller's choice: sampleEvery in src/stats.ts), which keeps the pass
+// near the cost of a step. Both builds sample the same elements. Sums run in f32
 // lanes within a call (the caller passes at most 8192 elements), then go to the f64
 // accumulators; counts are exact. erf is Abramowitz & Stegun 7.1.27, |error| < 5e-4, written
 // with x² = 1/(2η̂²) = r/(2·k1), r = m̂²/d, so that no division is spent on η̂² itself.
