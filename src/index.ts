@@ -13,4 +13,4 @@ export {
   LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR, OneCycleLR,
   ReduceLROnPlateau, type SchedulerState, type HasParamGroups,
 } from './schedulers.js'
-export { GAMMA_EDGES, ETA2_EDGES, type GroupStats, type OptimizerStats } from './stats.js'
+export { GAMMA_EDGES, ETA2_EDGES, type GroupStats, type OptimizerStats, type StatsOptions } from './stats.js'

@@ -2,7 +2,7 @@ import { Checker, describe } from './validate.js'
 import { runtime, view, type Kernels } from './runtime.js'
 import { STATE_FORMAT, STATE_VERSION, decodeDict, fromBytes, pairState, toBase64, toBytes, type StateDict } from './checkpoint.js'
 import { checkKeys, checkNames, checkOverlaps, checkSpec, toGroups, wasmBlock } from './params.js'
-import { NORMS_ONLY, SLOTS, sampleEvery, summarise, type OptimizerStats, type StatsScalars } from './stats.js'
+import { NORMS_ONLY, SLOTS, checkStatsOptions, sampleEvery, summarise, type GroupStats, type OptimizerStats, type StatsOptions, type StatsScalars } from './stats.js'
 
 /** One parameter: its values and its gradient, Float32Arrays of equal length. */
 export interface ParamSpec {
@@ -101,6 +101,10 @@ export abstract class Optimizer<O extends object, C = unknown> {
   #stage: { ptr: number; p: Float32Array; g: Float32Array } | undefined
   /** The diagnostics pass's f64 accumulators, allocated by the first stats() call. */
   #statsOut: number | undefined
+  /** A view of them, renewed if the memory grows (unshared memory only). */
+  #statsView: Float64Array | undefined
+  /** Their sum over groups; reused, since a fresh Float64Array costs more than a small pass. */
+  readonly #statsTotal = new Float64Array(SLOTS)
   /** Reused for staged kernel calls, so that step() allocates nothing. */
   readonly #span: Span = { n: 0, p: 0, g: 0, state: {} }
 
@@ -354,51 +358,66 @@ export abstract class Optimizer<O extends object, C = unknown> {
   }
 
   /**
-   * Diagnostics through the paper's lens, per group and in total: gradient, parameter and update
-   * norms; for methods with a moving average m, the fraction of coordinates where sign(g) agrees
-   * with sign(m); for methods that also keep v (SVAG, M-SVAG, Adam, AdamW, and M-SGD or M-SSD
-   * made with trackVariance: true), the mean and a
-   * histogram of the variance-adaptation factor γ (Adam's |m̂|/√v̂), a log-scale histogram of the
-   * estimated relative variance η̂², and the mean estimated probability that the gradient's sign
-   * is right. Call it after step() and before the gradients change. One read-only wasm SIMD pass;
-   * a run that never calls it pays nothing. The norms and sign agreement cover every coordinate;
-   * γ, η̂², P and the update norm, which need divisions, cover a regular sample of at least 1024
-   * coordinates of larger parameters (see sampleEvery; the whole of parameters under 2048
-   * elements), so that the pass costs about a step or less; `sampled` says how many.
+   * Diagnostics through the paper's lens, per group and in total: gradient and parameter norms;
+   * for methods with a moving average m, the update norm and the fraction of coordinates where
+   * sign(g) agrees with sign(m); for methods that also keep v (SVAG, M-SVAG, Adam, AdamW, and
+   * M-SGD or M-SSD made with trackVariance: true), the mean and a histogram of the
+   * variance-adaptation factor γ (Adam's |m̂|/(√v̂ + ε)), a log-scale histogram of the estimated
+   * relative variance η̂², and the mean estimated probability that the gradient's sign is right.
+   * Call it after step() and before the gradients change. One read-only wasm SIMD pass; a run
+   * that never calls it pays nothing. The norms cover every coordinate; the rest, which needs
+   * divisions, covers every `sampleEvery`-th group of four coordinates of each parameter (by
+   * default one coordinate in 32, sparser in groups over 2¹⁸ elements, so that the pass costs
+   * less than a step; 1 measures all); `sampled` says how many.
    */
-  stats(): OptimizerStats {
+  stats(options?: StatsOptions): OptimizerStats {
+    const where = `${this.#name}.stats()`
     const slots = this.#live('stats')
-    this.paramGroups.forEach((_, i) => slots[i].forEach((s, j) => this.#checkSlot(s, `${this.#name}.stats(): paramGroups[${i}]`, j)))
+    const chosen = checkStatsOptions(where, options)
+    for (let i = 0; i < slots.length; i++) for (let j = 0; j < slots[i].length; j++) this.#checkSlot(slots[i][j], () => `${where}: paramGroups[${i}]`, j)
     const r = runtime()
-    this.#statsOut ??= r.arena.alloc(8 * SLOTS)
-    const out = this.#statsOut
     const k = r.kernels
-    const total = new Float64Array(SLOTS)
+    const out = (this.#statsOut ??= r.arena.alloc(8 * SLOTS))
+    if (this.#statsView?.buffer !== r.memory.buffer) this.#statsView = new Float64Array(r.memory.buffer, out, SLOTS)
+    const acc = this.#statsView
+    const total = this.#statsTotal.fill(0)
     let totalMode = 0
     let totalVariance = false
-    const groups = this.paramGroups.map((group, i) => {
-      new Float64Array(r.memory.buffer, out, SLOTS).fill(0)
+    let totalElements = 0
+    const groups: GroupStats[] = []
+    for (let i = 0; i < slots.length; i++) {
+      acc.fill(0)
       let mode = 0
       let variance = false
       let elements = 0
+      for (const s of slots[i]) elements += s.n
+      const every = chosen ?? sampleEvery(elements)
+      let t = -1
+      let c = NORMS_ONLY
       for (const s of slots[i]) {
-        const c = s.t > 0 ? this.statsScalars(group, s.t) : NORMS_ONLY
+        if (s.t !== t) c = (t = s.t) > 0 ? this.statsScalars(this.paramGroups[i], t) : NORMS_ONLY
+        const m = c.mode > 0 ? s.state.m : 0
+        const v = c.mode > 0 ? (s.state.v ?? 0) : 0
         mode = Math.max(mode, c.mode)
-        elements += s.n
-        const { m = 0, v: vState = 0 } = s.state
-        const v = c.mode > 0 ? vState : 0
         variance ||= v !== 0
-        const every = sampleEvery(s.n)
-        this.#chunks(s, { param: true }, (p, g, n, off) =>
-          k.stats(p, g, m && m + 4 * off, v && v + 4 * off, n, c.mode, every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out))
+        const staged = s.param.user || s.grad.user
+        // CHUNK elements per call, also in place: the kernel sums in f32 within a call.
+        for (let off = 0; off < s.n && !staged; off += CHUNK) {
+          k.stats(s.p + 4 * off, s.g + 4 * off, m && m + 4 * off, v && v + 4 * off, Math.min(CHUNK, s.n - off), c.mode, every,
+            c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out)
+        }
+        if (staged) {
+          this.#chunks(s, { param: true }, (p, g, n, off) =>
+            k.stats(p, g, m && m + 4 * off, v && v + 4 * off, n, c.mode, every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out))
+        }
       }
-      const acc = Float64Array.from(new Float64Array(r.memory.buffer, out, SLOTS))
-      acc.forEach((x, j) => (total[j] += x))
+      for (let j = 0; j < SLOTS; j++) total[j] += acc[j]
       totalMode = Math.max(totalMode, mode)
       totalVariance ||= variance
-      return summarise(acc, elements, mode, variance)
-    })
-    return { groups, total: summarise(total, groups.reduce((n, g) => n + g.elements, 0), totalMode, totalVariance) }
+      totalElements += elements
+      groups.push(summarise(acc, elements, mode, variance))
+    }
+    return { groups, total: summarise(total, totalElements, totalMode, totalVariance) }
   }
 
   /** Sets every gradient to zero. */
@@ -415,6 +434,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
     if (this.#statsOut !== undefined) runtime().arena.free(this.#statsOut)
     this.#block = undefined
     this.#statsOut = undefined
+    this.#statsView = undefined
   }
 
   /** @internal The per-parameter records, for the library's own tests and tools. */
@@ -468,10 +488,20 @@ export abstract class Optimizer<O extends object, C = unknown> {
     }
   }
 
-  /** Throws if a parameter's arrays changed length (detached) or its parameter() was disposed. */
-  #checkSlot(s: Slot, where: string, j: number): void {
-    checkSource(s.param, s.n, where, j, 'param')
-    checkSource(s.grad, s.n, where, j, 'grad')
+  /**
+   * Throws if a parameter's arrays changed length (detached) or its parameter() was disposed.
+   * `where` is called only to write the message: the check runs on every call of step() and stats().
+   */
+  #checkSlot(s: Slot, where: string | (() => string), j: number): void {
+    const bad = badSource(s.param, s.n) ?? badSource(s.grad, s.n)
+    if (bad) {
+      const what = badSource(s.param, s.n) ? 'param' : 'grad'
+      const at = `${typeof where === 'string' ? where : where()}.params[${j}].${what}`
+      throw bad === 'disposed'
+        ? new TypeError(`${at} lives in a parameter() that was disposed`)
+        : new RangeError(`${at} now has length ${(what === 'param' ? s.param : s.grad).user!.length}, expected ${s.n} ` +
+          `(was its ArrayBuffer transferred or detached?)`)
+    }
   }
 
   /**
@@ -508,14 +538,11 @@ export abstract class Optimizer<O extends object, C = unknown> {
   }
 }
 
-function checkSource(src: Source, n: number, where: string, j: number, what: string): void {
-  if (src.user && src.user.length !== n) {
-    throw new RangeError(`${where}.params[${j}].${what} now has length ${src.user.length}, expected ${n} ` +
-      `(was its ArrayBuffer transferred or detached?)`)
-  }
-  if (src.block && runtime().arena.serial(src.block.start) !== src.block.serial) {
-    throw new TypeError(`${where}.params[${j}].${what} lives in a parameter() that was disposed`)
-  }
+/** What is wrong with a parameter's values or gradient, if anything. */
+function badSource(src: Source, n: number): 'length' | 'disposed' | undefined {
+  if (src.user && src.user.length !== n) return 'length'
+  if (src.block && runtime().arena.serial(src.block.start) !== src.block.serial) return 'disposed'
+  return undefined
 }
 
 function checkPolicy(where: string, policy: unknown): NonFinitePolicy {

@@ -19,6 +19,9 @@ export interface StatsScalars {
   eps: number
 }
 
+import { checkKeys } from './params.js'
+import { describe } from './validate.js'
+
 export const NORMS_ONLY: StatsScalars = { mode: 0, ic1: 0, ic2: 0, k1: 0, kappa: 0, lr: 0, rc2: 0, eps: 0 }
 
 /** Accumulator layout (assembly/stats.ts). */
@@ -26,14 +29,43 @@ export const SLOTS = 20
 const G2 = 0, P2 = 1, SIGNS = 2, AGREE = 3, SAMPLED = 4, U2 = 5, VALID = 6, GAMMA = 7, PSIGN = 8, GAMMA_HIST = 9, ETA_HIST = 14
 
 /**
- * The quantities that need divisions (γ, η̂², P, the update norm) are measured on every
- * `sampleEvery(n)`-th group of four elements of an n-element parameter: a power of two (so the
- * pattern lines up across the 8192-element chunks), at most 64, and small enough that at least
- * 256 groups (1024 elements) are measured. Parameters under 2048 elements are measured in full.
+ * The quantities that need divisions or a moving average (sign agreement, the update norm, γ,
+ * η̂², P) are measured on every `every`-th group of four elements of each parameter, starting
+ * with its first four: a power of two, so that the pattern lines up across the 8192-element
+ * chunks the pass runs in. Per sampled element they cost about twenty times what the norms cost,
+ * and on large parameters the scattered reads of m and v wait on memory, so by default a group
+ * of N elements is sampled at one element in 32 up to N = 2¹⁸, and beyond that at the stride
+ * that keeps about 8192 elements (64 at a million, at most 1024): the pass then costs less than
+ * a step (bench/RESULTS.md).
  */
 export function sampleEvery(n: number): number {
-  let every = 1
-  while (every < 64 && n / 4 / (2 * every) >= 256) every *= 2
+  let every = 32
+  while (every < MAX_SAMPLE_EVERY && n / (2 * every) >= 8192) every *= 2
+  return every
+}
+
+export const MAX_SAMPLE_EVERY = 1024
+
+/** What opt.stats() takes. */
+export interface StatsOptions {
+  /**
+   * Measure the sampled quantities on every n-th group of four elements: a power of two from 1
+   * (every element) to 1024. Default: per group, {@link sampleEvery} of its element count.
+   */
+  sampleEvery?: number
+}
+
+/** The checked stride of the sample, undefined for the default; throws a TypeError or RangeError naming the option. */
+export function checkStatsOptions(where: string, options: StatsOptions | undefined): number | undefined {
+  if (options === undefined) return undefined
+  checkKeys(`${where}: options`, options, { sampleEvery: 0 })
+  const every = options.sampleEvery
+  if (every === undefined) return undefined
+  const wanted = `a power of two in [1, ${MAX_SAMPLE_EVERY}]`
+  if (typeof every !== 'number') throw new TypeError(`${where}: sampleEvery must be ${wanted}, got ${describe(every)}`)
+  if (!(Number.isInteger(every) && every >= 1 && every <= MAX_SAMPLE_EVERY && (every & (every - 1)) === 0)) {
+    throw new RangeError(`${where}: sampleEvery must be ${wanted}, got ${every}`)
+  }
   return every
 }
 
@@ -46,7 +78,7 @@ export const ETA2_EDGES = [0, 1e-2, 1e-1, 1, 10, 100, Infinity]
 export interface GroupStats {
   /** Number of coordinates. */
   elements: number
-  /** How many of them the sampled quantities (γ, η̂², P, update norm) were measured on. */
+  /** How many of them the sampled quantities (sign agreement, update norm, γ, η̂², P) were measured on. */
   sampled: number
   /** ‖g‖ over the group's gradients. */
   gradNorm: number
@@ -58,7 +90,7 @@ export interface GroupStats {
    * optimizers without a moving average.
    */
   updateNorm: number | null
-  /** Fraction of coordinates with g ≠ 0 and m ≠ 0 where sign(g) = sign(m). Null without m. */
+  /** Fraction of sampled coordinates with g ≠ 0 and m ≠ 0 where sign(g) = sign(m). Null without m. */
   signAgreement: number | null
   /**
    * Mean and histogram (fractions, bins GAMMA_EDGES) of the variance-adaptation factor γ over
@@ -80,16 +112,22 @@ export interface OptimizerStats {
 /** Turns accumulated sums (one group's, or all groups' added) into the reported numbers. */
 export function summarise(acc: Float64Array, elements: number, mode: number, variance: boolean): GroupStats {
   const valid = acc[VALID]
-  const fractions = (from: number, bins: number) => Array.from(acc.subarray(from, from + bins), (c) => (valid > 0 ? c / valid : NaN))
+  const moving = mode > 0
   return {
     elements,
     sampled: acc[SAMPLED],
     gradNorm: Math.sqrt(acc[G2]),
     paramNorm: Math.sqrt(acc[P2]),
-    updateNorm: mode > 0 ? Math.sqrt((acc[U2] * elements) / acc[SAMPLED]) : null,
-    signAgreement: mode > 0 ? (acc[SIGNS] > 0 ? acc[AGREE] / acc[SIGNS] : NaN) : null,
-    gamma: variance ? { mean: valid > 0 ? acc[GAMMA] / valid : NaN, histogram: fractions(GAMMA_HIST, 5) } : null,
-    eta2: variance ? { histogram: fractions(ETA_HIST, 6) } : null,
+    updateNorm: moving ? Math.sqrt((acc[U2] * elements) / acc[SAMPLED]) : null,
+    signAgreement: moving ? (acc[SIGNS] > 0 ? acc[AGREE] / acc[SIGNS] : NaN) : null,
+    gamma: variance ? { mean: valid > 0 ? acc[GAMMA] / valid : NaN, histogram: fractions(acc, GAMMA_HIST, 5, valid) } : null,
+    eta2: variance ? { histogram: fractions(acc, ETA_HIST, 6, valid) } : null,
     signProbability: variance ? (valid > 0 ? acc[PSIGN] / valid : NaN) : null,
   }
+}
+
+function fractions(acc: Float64Array, from: number, bins: number, of: number): number[] {
+  const out = new Array<number>(bins)
+  for (let i = 0; i < bins; i++) out[i] = of > 0 ? acc[from + i] / of : NaN
+  return out
 }

@@ -92,11 +92,13 @@ export class Adam extends Optimizer<AdamOptions, AdamScalars> {
     }
   }
 
-  /** Adam read the same way: η̂² = (v̂ − m̂²)/m̂² from its own two moments, γ = |m̂|/√v̂ = (1 + η̂²)^(−1/2). */
+  /**
+   * Adam read the same way: η̂² = (v̂ − m̂²)/m̂² from its own two moments; γ = |m̂|/(√v̂ + ε), the
+   * factor its step lr·m̂/(√v̂ + ε) applies to sign(m̂), which is (1 + η̂²)^(−1/2) when ε is negligible.
+   */
   protected statsScalars(o: AdamOptions, t: number): StatsScalars {
     const [b1, b2] = o.betas
-    const c1 = 1 - b1 ** t
-    return { mode: 5, ic1: 1 / c1, ic2: 1 / (1 - b2 ** t), k1: 1, kappa: 0, lr: o.lr / c1, rc2: 1 / Math.sqrt(1 - b2 ** t), eps: o.eps }
+    return { mode: 5, ic1: 1 / (1 - b1 ** t), ic2: 1 / (1 - b2 ** t), k1: 1, kappa: 0, lr: o.lr, rc2: 1 / Math.sqrt(1 - b2 ** t), eps: o.eps }
   }
 
   protected update(k: Kernels, s: Span, c: AdamScalars): void {
