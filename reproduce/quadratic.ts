@@ -161,6 +161,16 @@ export async function runPanel(p: Panel, seed: number, steps = 100, samples = 40
   return result
 }
 
+/**
+ * Steps until the loss first falls to `fraction` of its initial value (Infinity if it never
+ * does): a second measure of the edge besides the final loss, which on the noisiest problems only
+ * compares the noise floors the two methods stall at.
+ */
+export function stepsTo(curve: number[], fraction = 0.01): number {
+  const t = curve.findIndex((x) => x <= fraction * curve[0])
+  return t < 0 ? Infinity : t
+}
+
 /** Median of each step's loss over seeds. */
 export function medianCurve(curves: number[][]): number[] {
   return curves[0].map((_, t) => {
