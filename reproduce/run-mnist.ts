@@ -57,7 +57,7 @@ const series = (f: (p: Point) => number | null, only?: string[]): Series[] =>
 const charts = [
   chart(series((p) => p.trainLoss), { xLabel: 'step', yLabel: 'training loss (EMA)', title: 'training loss', logY: true }),
   chart(series((p) => p.testAccuracy), { xLabel: 'step', yLabel: 'test accuracy', title: 'test accuracy', legend: 'bottom' }),
-  chart(series((p) => p.gamma), { xLabel: 'step', yLabel: 'mean γ', title: "mean γ (Adam: |m̂|/√v̂; others: M-SVAG's)", yRange: [0, 1] }),
+  chart(series((p) => p.gamma), { xLabel: 'step', yLabel: 'mean γ', title: "mean γ (Adam: |m̂|/(√v̂+ε); others: M-SVAG's)", yRange: [0, 1] }),
   chart(series((p) => p.signProbability), { xLabel: 'step', yLabel: 'mean P(sign right)', title: 'estimated P(sign of g right)', yRange: [0.5, 1] }),
 ]
 // The quick run's figure goes to output/ (not tracked); the full run's is the one in the README.

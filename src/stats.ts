@@ -86,8 +86,9 @@ export interface GroupStats {
   paramNorm: number
   /**
    * ‖u‖ of the update the method takes from the current state (without weight decay): the last
-   * step's update when stats() is called after step() and before the gradients change. Null for
-   * optimizers without a moving average.
+   * step's update when stats() is called after step() and before the gradients change. Estimated
+   * from the sample, √(Σu² · elements / sampled); exact with sampleEvery 1. Null for optimizers
+   * without a moving average.
    */
   updateNorm: number | null
   /** Fraction of sampled coordinates with g ≠ 0 and m ≠ 0 where sign(g) = sign(m). Null without m. */
