@@ -1,5 +1,5 @@
 import { Checker, describe } from './validate.js'
-import { runtime, view, type Kernels } from './runtime.js'
+import { accumulators, runtime, view, type Kernels } from './runtime.js'
 import { STATE_FORMAT, STATE_VERSION, decodeDict, fromBytes, pairState, toBase64, toBytes, type StateDict } from './checkpoint.js'
 import { checkKeys, checkNames, checkOverlaps, checkSpec, toGroups, wasmBlock } from './params.js'
 import { NORMS_ONLY, SLOTS, checkStatsOptions, sampleEvery, summarise, type GroupStats, type OptimizerStats, type StatsOptions, type StatsScalars } from './stats.js'
@@ -99,11 +99,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
   #block: number | undefined
   /** Staging area for plain arrays: CHUNK floats of θ, then CHUNK of g; views renewed on detach. */
   #stage: { ptr: number; p: Float32Array; g: Float32Array } | undefined
-  /** The diagnostics pass's f64 accumulators, allocated by the first stats() call. */
-  #statsOut: number | undefined
-  /** A view of them, renewed if the memory grows (unshared memory only). */
-  #statsView: Float64Array | undefined
-  /** Their sum over groups; reused, since a fresh Float64Array costs more than a small pass. */
+  /** The diagnostics' sums over groups; reused, since a fresh Float64Array costs more than a small pass. */
   readonly #statsTotal = new Float64Array(SLOTS)
   /** Reused for staged kernel calls, so that step() allocates nothing. */
   readonly #span: Span = { n: 0, p: 0, g: 0, state: {} }
@@ -377,9 +373,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
     for (let i = 0; i < slots.length; i++) for (let j = 0; j < slots[i].length; j++) this.#checkSlot(slots[i][j], () => `${where}: paramGroups[${i}]`, j)
     const r = runtime()
     const k = r.kernels
-    const out = (this.#statsOut ??= r.arena.alloc(8 * SLOTS))
-    if (this.#statsView?.buffer !== r.memory.buffer) this.#statsView = new Float64Array(r.memory.buffer, out, SLOTS)
-    const acc = this.#statsView
+    const { ptr: out, f64: acc } = accumulators(SLOTS)
     const total = this.#statsTotal.fill(0)
     let totalMode = 0
     let totalVariance = false
@@ -431,10 +425,7 @@ export abstract class Optimizer<O extends object, C = unknown> {
   dispose(): void {
     if (this.#block === undefined) return
     runtime().arena.free(this.#block)
-    if (this.#statsOut !== undefined) runtime().arena.free(this.#statsOut)
     this.#block = undefined
-    this.#statsOut = undefined
-    this.#statsView = undefined
   }
 
   /** @internal The per-parameter records, for the library's own tests and tools. */

@@ -61,6 +61,8 @@ interface Runtime {
   builds: Partial<Record<'simd' | 'scalar', Promise<Kernels>>>
   kernels: Kernels
   simd: boolean
+  /** The diagnostics pass's accumulators, made by the first stats() (see accumulators()). */
+  accumulators?: { ptr: number; f64: Float64Array }
 }
 
 let rt: Runtime | undefined
@@ -154,6 +156,19 @@ export function view(ptr: number, n: number): Float32Array {
   const buffer = r.memory.buffer
   r.buffers.add(buffer)
   return new Float32Array(buffer, ptr, n)
+}
+
+/**
+ * The diagnostics pass's `slots` float64 accumulators: one area for the whole library, since a
+ * stats() call runs to its end before anything else can use it. Allocated by the first stats()
+ * of any optimizer; its view is made once, and again only if growth detached it (unshared
+ * memory). Made per call, the view cost a deoptimisation of stats() after the memory grew.
+ */
+export function accumulators(slots: number): { ptr: number; f64: Float64Array } {
+  const r = runtime()
+  const a = (r.accumulators ??= { ptr: r.arena.alloc(8 * slots), f64: new Float64Array(0) })
+  if (a.f64.length === 0) a.f64 = new Float64Array(r.memory.buffer, a.ptr, slots)
+  return a
 }
 
 /** Whether `a` is a view of the library's memory (so it can be used in place, without copies). */

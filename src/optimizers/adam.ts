@@ -1,7 +1,7 @@
 import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
-import type { StatsScalars } from '../stats.js'
+import { StatsScalars } from '../stats.js'
 
 export interface AdamOptions {
   /** Learning rate, ≥ 0. Default 1e-3. */
@@ -98,7 +98,7 @@ export class Adam extends Optimizer<AdamOptions, AdamScalars> {
    */
   protected statsScalars(o: AdamOptions, t: number): StatsScalars {
     const [b1, b2] = o.betas
-    return { mode: 5, ic1: 1 / (1 - b1 ** t), ic2: 1 / (1 - b2 ** t), k1: 1, kappa: 0, lr: o.lr, rc2: 1 / Math.sqrt(1 - b2 ** t), eps: o.eps }
+    return new StatsScalars({ mode: 5, ic1: 1 / (1 - b1 ** t), ic2: 1 / (1 - b2 ** t), k1: 1, kappa: 0, lr: o.lr, rc2: 1 / Math.sqrt(1 - b2 ** t), eps: o.eps })
   }
 
   protected update(k: Kernels, s: Span, c: AdamScalars): void {

@@ -1,7 +1,7 @@
 import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
 import type { Kernels } from '../runtime.js'
 import type { Checker } from '../validate.js'
-import type { StatsScalars } from '../stats.js'
+import { StatsScalars } from '../stats.js'
 
 // The paper's family (Balles & Hennig, "Dissecting Adam: The Sign, Magnitude and Variance of
 // Stochastic Gradients", ICML 2018): one β for both moving averages, EMA momentum, bias
@@ -163,13 +163,13 @@ export function rho(beta: number, t: number): number {
 function momentumStats(mode: number, o: MomentumOptions, t: number): StatsScalars {
   const r = rho(o.beta, t)
   const ic = 1 / (1 - o.beta ** t)
-  return { mode, ic1: ic, ic2: ic, k1: 1 / (1 - r), kappa: r / (1 - r), lr: o.lr, rc2: 0, eps: 0 }
+  return new StatsScalars({ mode, ic1: ic, ic2: ic, k1: 1 / (1 - r), kappa: r / (1 - r), lr: o.lr })
 }
 
 /** Diagnostics scalars for SVAG (mode 3) and M-SVAG (mode 4): ŝ = (v̂ − m̂²)/(1 − ρ). */
 function varianceStats(mode: number, o: FamilyOptions, t: number, kappa: number): StatsScalars {
   const ic = 1 / (1 - o.beta ** t)
-  return { mode, ic1: ic, ic2: ic, k1: 1 / (1 - rho(o.beta, t)), kappa, lr: o.lr, rc2: 0, eps: 0 }
+  return new StatsScalars({ mode, ic1: ic, ic2: ic, k1: 1 / (1 - rho(o.beta, t)), kappa, lr: o.lr })
 }
 
 /**
