@@ -354,17 +354,17 @@ export abstract class Optimizer<O extends object, C = unknown> {
   }
 
   /**
-   * Diagnostics through the paper's lens, per group and in total: gradient and parameter norms;
-   * for methods with a moving average m, the update norm and the fraction of coordinates where
-   * sign(g) agrees with sign(m); for methods that also keep v (SVAG, M-SVAG, Adam, AdamW, and
-   * M-SGD or M-SSD made with trackVariance: true), the mean and a histogram of the
-   * variance-adaptation factor γ (Adam's |m̂|/(√v̂ + ε)), a log-scale histogram of the estimated
-   * relative variance η̂², and the mean estimated probability that the gradient's sign is right.
-   * Call it after step() and before the gradients change. One read-only wasm SIMD pass; a run
-   * that never calls it pays nothing. The norms cover every coordinate; the rest, which needs
-   * divisions, covers every `sampleEvery`-th group of four coordinates of each parameter (by
-   * default one coordinate in 32, sparser in groups over 2¹⁸ elements, so that the pass costs
-   * less than a step; 1 measures all); `sampled` says how many.
+   * Diagnostics through the paper's lens, per group and in total: gradient and parameter norms; for
+   * methods with a moving average m, the update norm and the fraction of coordinates where sign(g)
+   * agrees with sign(m); for methods that also keep v (SVAG, M-SVAG, Adam, AdamW, and M-SGD or M-SSD
+   * made with trackVariance: true), the mean and a histogram of the variance-adaptation factor γ
+   * (Adam's |m̂|/(√v̂ + ε)), a log-scale histogram of the estimated relative variance η̂², and the
+   * mean estimated probability that the gradient's sign is right. Call it after step() and before
+   * the gradients change. One read-only wasm SIMD pass; a run that never calls it pays nothing. The
+   * norms cover every coordinate; the rest, which needs divisions, covers every `sampleEvery`-th
+   * group of four coordinates of each parameter (by default one coordinate in 32, sparser in groups
+   * of 2¹⁹ elements or more, so that the pass costs less than a step; 1 measures all); `sampled`
+   * says how many.
    */
   stats(options?: StatsOptions): OptimizerStats {
     const where = `${this.#name}.stats()`

@@ -48,14 +48,14 @@ export const SLOTS = 20
 const G2 = 0, P2 = 1, SIGNS = 2, AGREE = 3, SAMPLED = 4, U2 = 5, VALID = 6, GAMMA = 7, PSIGN = 8, GAMMA_HIST = 9, ETA_HIST = 14
 
 /**
- * The quantities that need divisions or a moving average (sign agreement, the update norm, γ,
- * η̂², P) are measured on every `every`-th group of four elements of each parameter, starting
- * with its first four: a power of two, so that the pattern lines up across the 8192-element
- * chunks the pass runs in. Per sampled element they cost about twenty times what the norms cost,
- * and on large parameters the scattered reads of m and v wait on memory, so by default a group
- * of N elements is sampled at one element in 32 up to N = 2¹⁸, and beyond that at the stride
- * that keeps about 8192 elements (64 at a million, at most 1024): the pass then costs less than
- * a step (bench/RESULTS.md).
+ * The quantities that need divisions or a moving average (sign agreement, the update norm, γ, η̂²,
+ * P) are measured on every `every`-th group of four elements of each parameter, starting with its
+ * first four: a power of two, so that the pattern lines up across the 8192-element chunks the pass
+ * runs in. Per sampled element they cost about twenty times what the norms cost, and on large
+ * parameters the scattered reads of m and v wait on memory, so by default a group of N elements is
+ * sampled at one element in 32 below N = 2¹⁹, and from there at the stride that keeps 8192 to
+ * 16383 elements (64 at a million; at most 1024): the pass then costs less than a step
+ * (bench/RESULTS.md).
  */
 export function sampleEvery(n: number): number {
   let every = 32

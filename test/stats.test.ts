@@ -191,7 +191,7 @@ describe('the two builds', () => {
 })
 
 describe('the sample', () => {
-  it('is one element in 32 up to 2^18 elements, then keeps about 8192, at most every 1024th group', () => {
+  it('is one element in 32 below 2^19 elements, then keeps about 8192, at most every 1024th group', () => {
     expect([1, 1000, 100_003, 2 ** 18, 2 ** 19, 1e6, 2 ** 22, 1e8].map(SAMPLE_DEFAULT)).toEqual([32, 32, 32, 32, 64, 64, 512, 1024])
   })
 
