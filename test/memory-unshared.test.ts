@@ -2,7 +2,7 @@
 // views: the parameter() getters and the optimizer's staging hand out fresh ones, so nothing
 // the library uses goes stale. (A vitest file gets its own module instance: its own memory.)
 import { describe, expect, it } from 'vitest'
-import { Adam, SGD, init, memoryStats, parameter } from '../src/index.js'
+import { Adam, MSVAG, SGD, init, memoryStats, parameter } from '../src/index.js'
 
 describe('memory (unshared WebAssembly.Memory)', () => {
   it('the getters renew views detached by growth; optimizers keep working', async () => {
@@ -19,6 +19,25 @@ describe('memory (unshared WebAssembly.Memory)', () => {
     opt.step()
     expect([...w.param]).toEqual([0.5, 1.5, 2.5])
     expect([...plain.param]).toEqual([3.5, 4.5])
+    opt.dispose()
+    big.dispose()
+    w.dispose()
+  })
+
+  it('stats() keeps working when growth detaches the view of its accumulators', async () => {
+    await init({ simd: true })
+    const w = parameter(new Float32Array([1, 2, 3, 4]))
+    w.grad.set([3, 0, 0, 4])
+    const opt = new MSVAG([w])
+    opt.step()
+    const before = opt.stats()
+    expect(before.total.gradNorm).toBe(5)
+    const old = w.param
+    const big = parameter(memoryStats().freeBytes / 4 + 1_000_000) // more than is free: the memory grows
+    expect(old.length).toBe(0) // every old view is detached
+    expect(opt.stats()).toEqual(before)
+    w.grad.set([0, 0, 6, 8])
+    expect(opt.stats().total.gradNorm).toBe(10)
     opt.dispose()
     big.dispose()
     w.dispose()
