@@ -128,7 +128,11 @@ async function robustness() {
  */
 async function diagnostics() {
   await init({ simd: true })
-  const methods: [string, string, object][] = [['Adam', 'Adam', {}], ['M-SVAG', 'MSVAG', {}], ['M-SGD (trackVariance)', 'MSGD', { trackVariance: true }]]
+  const methods: [string, string, object][] = [
+    ['Adam', 'Adam', {}], ['M-SVAG', 'MSVAG', {}], ['M-SGD (trackVariance)', 'MSGD', { trackVariance: true }],
+    // The cheapest steps: M-SGD without v (norms, signs and the update norm) and SGD (norms only).
+    ['M-SGD', 'MSGD', {}], ['SGD', 'SGD', {}],
+  ]
   const shapes: [string, number[]][] = [
     ...(quick ? [1e4, 1e6] : [1e3, 1e4, 1e5, 1e6]).map((n): [string, number[]] => [n.toExponential(0), [n]]),
     ['MNIST MLP (4 tensors, 50,890)', [784 * 64, 64, 64 * 10, 10]],
