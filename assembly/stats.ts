@@ -181,7 +181,7 @@ function sampleSimd(g: usize, m: usize, v: usize, body: usize, stride: usize, mo
       // r = m̂²/d = k1/η̂²; where d ≤ 0 (η̂² ≤ 0) or m̂² = 0 it is set to +∞: P = 1, lowest η̂² bin.
       const r = v128.bitselect(f32x4.div(mh2, d), INF, v128.and(ok, f32x4.gt(d, ZERO)))
       // x is capped at 10 (erf(10) = 1 in f32): beyond about 9.6, 1/q⁴ below would be subnormal,
-      // and x86 takes a microcode assist for every such division (2 µs extra on 1e4 elements).
+      // a division x86 finishes in microcode (how much that cost here was not measured).
       const x = f32x4.pmin(XMAX, f32x4.sqrt(f32x4.mul(r, X2)))
       let q = f32x4.add(ONE, f32x4.mul(x, f32x4.add(A1, f32x4.mul(x, f32x4.add(A2, f32x4.mul(x, f32x4.add(A3, f32x4.mul(x, A4))))))))
       q = f32x4.mul(q, q)

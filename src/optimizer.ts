@@ -394,15 +394,16 @@ export abstract class Optimizer<O extends object, C = unknown> {
         const v = c.mode > 0 ? (s.state.v ?? 0) : 0
         mode = Math.max(mode, c.mode)
         variance ||= v !== 0
-        const staged = s.param.user || s.grad.user
-        // CHUNK elements per call, also in place: the kernel sums in f32 within a call.
-        for (let off = 0; off < s.n && !staged; off += CHUNK) {
-          k.stats(s.p + 4 * off, s.g + 4 * off, m && m + 4 * off, v && v + 4 * off, Math.min(CHUNK, s.n - off), c.mode, every,
-            c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out)
-        }
-        if (staged) {
+        if (s.param.user || s.grad.user) {
           this.#chunks(s, { param: true }, (p, g, n, off) =>
             k.stats(p, g, m && m + 4 * off, v && v + 4 * off, n, c.mode, every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out))
+        } else {
+          // The same CHUNK-element calls as #chunks makes (the kernel sums in f32 within a call),
+          // without its closure: this is the path a training loop asking every step takes.
+          for (let off = 0; off < s.n; off += CHUNK) {
+            k.stats(s.p + 4 * off, s.g + 4 * off, m && m + 4 * off, v && v + 4 * off, Math.min(CHUNK, s.n - off), c.mode,
+              every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out)
+          }
         }
       }
       for (let j = 0; j < SLOTS; j++) total[j] += acc[j]
@@ -484,14 +485,14 @@ export abstract class Optimizer<O extends object, C = unknown> {
    * `where` is called only to write the message: the check runs on every call of step() and stats().
    */
   #checkSlot(s: Slot, where: string | (() => string), j: number): void {
-    const bad = badSource(s.param, s.n) ?? badSource(s.grad, s.n)
-    if (bad) {
-      const what = badSource(s.param, s.n) ? 'param' : 'grad'
+    for (const what of SOURCES) {
+      const src = s[what]
+      const bad = badSource(src, s.n)
+      if (bad === undefined) continue
       const at = `${typeof where === 'string' ? where : where()}.params[${j}].${what}`
       throw bad === 'disposed'
         ? new TypeError(`${at} lives in a parameter() that was disposed`)
-        : new RangeError(`${at} now has length ${(what === 'param' ? s.param : s.grad).user!.length}, expected ${s.n} ` +
-          `(was its ArrayBuffer transferred or detached?)`)
+        : new RangeError(`${at} now has length ${src.user!.length}, expected ${s.n} (was its ArrayBuffer transferred or detached?)`)
     }
   }
 
@@ -528,6 +529,8 @@ export abstract class Optimizer<O extends object, C = unknown> {
     return stage
   }
 }
+
+const SOURCES = ['param', 'grad'] as const
 
 /** What is wrong with a parameter's values or gradient, if anything. */
 function badSource(src: Source, n: number): 'length' | 'disposed' | undefined {

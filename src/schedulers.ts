@@ -75,7 +75,7 @@ export abstract class LRScheduler {
   }
 }
 
-const options = (name: string, o: object) => new Checker(`${name}`, o as Record<string, unknown>)
+const options = (name: string, o: object) => new Checker(name, o as Record<string, unknown>)
 const positiveInteger = (c: Checker, key: string, value: unknown) => {
   if (!Number.isInteger(value) || (value as number) < 1) c.fail(`${key} must be an integer ≥ 1, got ${describe(value)}`)
 }

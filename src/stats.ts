@@ -1,6 +1,9 @@
 // What opt.stats() reports: Balles & Hennig's lens on a live run. The numbers come from one
 // read-only wasm pass over θ, g and the state (assembly/stats.ts), run only when asked.
 
+import { checkKeys } from './params.js'
+import { describe } from './validate.js'
+
 /**
  * Which quantities an optimizer's state allows, and the step's scalars the pass needs. A class
  * whose number fields start as float64 (NaN), so that every instance has the same map whether
@@ -38,14 +41,13 @@ export class StatsScalars {
   }
 }
 
-import { checkKeys } from './params.js'
-import { describe } from './validate.js'
-
 export const NORMS_ONLY = new StatsScalars({ mode: 0, ic1: 0, ic2: 0, k1: 0, kappa: 0, lr: 0 })
 
 /** Accumulator layout (assembly/stats.ts). */
 export const SLOTS = 20
 const G2 = 0, P2 = 1, SIGNS = 2, AGREE = 3, SAMPLED = 4, U2 = 5, VALID = 6, GAMMA = 7, PSIGN = 8, GAMMA_HIST = 9, ETA_HIST = 14
+
+export const MAX_SAMPLE_EVERY = 1024
 
 /**
  * The quantities that need divisions or a moving average (sign agreement, the update norm, γ, η̂²,
@@ -62,8 +64,6 @@ export function sampleEvery(n: number): number {
   while (every < MAX_SAMPLE_EVERY && n / (2 * every) >= 8192) every *= 2
   return every
 }
-
-export const MAX_SAMPLE_EVERY = 1024
 
 /** What opt.stats() takes. */
 export interface StatsOptions {
