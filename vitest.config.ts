@@ -19,9 +19,17 @@ export default defineConfig({
         test: {
           name: 'chromium',
           include: [
-            'test/exact.test.ts', 'test/spec-vectors.test.ts', 'test/memory-unshared.test.ts', 'test/errors.test.ts',
-            'test/robust.test.ts', 'test/checkpoint.test.ts', 'test/schedulers.test.ts', 'test/properties.test.ts',
-            'test/no-simd.test.ts', 'test/stats.test.ts', 'test/browser/*.test.ts',
+            'test/exact.test.ts',
+            'test/spec-vectors.test.ts',
+            'test/memory-unshared.test.ts',
+            'test/errors.test.ts',
+            'test/robust.test.ts',
+            'test/checkpoint.test.ts',
+            'test/schedulers.test.ts',
+            'test/properties.test.ts',
+            'test/no-simd.test.ts',
+            'test/stats.test.ts',
+            'test/browser/*.test.ts',
           ],
           browser: {
             enabled: true,

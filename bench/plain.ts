@@ -11,7 +11,8 @@ export const PLAIN: Record<string, (a: Arrays, t: number) => void> = {
     for (let i = 0; i < p.length; i++) p[i] -= lr * g[i]
   },
   MSGD({ p, g, m }, t) {
-    const beta = 0.9, lrc = 0.1 / (1 - beta ** t)
+    const beta = 0.9,
+      lrc = 0.1 / (1 - beta ** t)
     for (let i = 0; i < p.length; i++) {
       const mi = beta * m[i] + (1 - beta) * g[i]
       m[i] = mi
@@ -23,7 +24,8 @@ export const PLAIN: Record<string, (a: Arrays, t: number) => void> = {
     for (let i = 0; i < p.length; i++) p[i] -= lr * Math.sign(g[i])
   },
   MSSD({ p, g, m }) {
-    const beta = 0.9, lr = 3e-4
+    const beta = 0.9,
+      lr = 3e-4
     for (let i = 0; i < p.length; i++) {
       const mi = beta * m[i] + (1 - beta) * g[i]
       m[i] = mi
@@ -43,15 +45,20 @@ export const PLAIN: Record<string, (a: Arrays, t: number) => void> = {
     adam(a, t, 1e-2)
   },
   Lion({ p, g, m }) {
-    const b1 = 0.9, b2 = 0.99, lr = 1e-4
+    const b1 = 0.9,
+      b2 = 0.99,
+      lr = 1e-4
     for (let i = 0; i < p.length; i++) {
-      const gi = g[i], mi = m[i]
+      const gi = g[i],
+        mi = m[i]
       p[i] -= lr * Math.sign(b1 * mi + (1 - b1) * gi)
       m[i] = b2 * mi + (1 - b2) * gi
     }
   },
   RMSprop({ p, g, v }) {
-    const alpha = 0.99, eps = 1e-8, lr = 1e-2
+    const alpha = 0.99,
+      eps = 1e-8,
+      lr = 1e-2
     for (let i = 0; i < p.length; i++) {
       const gi = g[i]
       const vi = alpha * v[i] + (1 - alpha) * gi * gi
@@ -60,7 +67,8 @@ export const PLAIN: Record<string, (a: Arrays, t: number) => void> = {
     }
   },
   Adagrad({ p, g, s }) {
-    const lr = 1e-2, eps = 1e-10
+    const lr = 1e-2,
+      eps = 1e-10
     for (let i = 0; i < p.length; i++) {
       const gi = g[i]
       const si = s[i] + gi * gi
@@ -71,7 +79,10 @@ export const PLAIN: Record<string, (a: Arrays, t: number) => void> = {
 }
 
 function variance({ p, g, m, v }: Arrays, t: number, momentum: boolean): void {
-  const beta = 0.9, lr = 0.1, bt = beta ** t, ic = 1 / (1 - bt)
+  const beta = 0.9,
+    lr = 0.1,
+    bt = beta ** t,
+    ic = 1 / (1 - bt)
   const rho = Math.min(((1 - beta) * (1 + bt)) / ((1 + beta) * (1 - bt)), 0.9999)
   const kappa = momentum ? rho / (1 - rho) : 1 / (1 - rho)
   for (let i = 0; i < p.length; i++) {
@@ -89,8 +100,13 @@ function variance({ p, g, m, v }: Arrays, t: number, momentum: boolean): void {
 }
 
 function adam({ p, g, m, v }: Arrays, t: number, wd: number): void {
-  const b1 = 0.9, b2 = 0.999, lr = 1e-3, eps = 1e-8
-  const lrc1 = lr / (1 - b1 ** t), rc2 = 1 / Math.sqrt(1 - b2 ** t), decay = 1 - lr * wd
+  const b1 = 0.9,
+    b2 = 0.999,
+    lr = 1e-3,
+    eps = 1e-8
+  const lrc1 = lr / (1 - b1 ** t),
+    rc2 = 1 / Math.sqrt(1 - b2 ** t),
+    decay = 1 - lr * wd
   for (let i = 0; i < p.length; i++) {
     const gi = g[i]
     const mi = b1 * m[i] + (1 - b1) * gi
@@ -103,6 +119,15 @@ function adam({ p, g, m, v }: Arrays, t: number, wd: number): void {
 
 /** State arrays each plain loop uses. */
 export const PLAIN_STATE: Record<string, string[]> = {
-  SGD: [], MSGD: ['m'], SSD: [], MSSD: ['m'], SVAG: ['m', 'v'], MSVAG: ['m', 'v'],
-  Adam: ['m', 'v'], AdamW: ['m', 'v'], Lion: ['m'], RMSprop: ['v'], Adagrad: ['s'],
+  SGD: [],
+  MSGD: ['m'],
+  SSD: [],
+  MSSD: ['m'],
+  SVAG: ['m', 'v'],
+  MSVAG: ['m', 'v'],
+  Adam: ['m', 'v'],
+  AdamW: ['m', 'v'],
+  Lion: ['m'],
+  RMSprop: ['v'],
+  Adagrad: ['s'],
 }

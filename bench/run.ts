@@ -14,10 +14,12 @@ import { measure, random, repeat, repsFor } from './measure.js'
 import { PLAIN, PLAIN_STATE } from './plain.js'
 
 const quick = process.argv.includes('--quick')
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',')
 const SIZES = quick ? [1e3, 1e6] : [1e3, 1e5, 1e6, 1e7]
 const BUDGET_MS = quick ? 150 : 400
-
 
 /** One optimizer over one parameter() of n elements, stepped reps times per call. */
 function wasmTask(name: string, n: number, reps: number): { run: () => void; free: () => void } {
@@ -49,7 +51,9 @@ async function throughput() {
       }
       r.plain = (await measure({ run: plainTask(name, n, reps) }, n * reps, BUDGET_MS)).run
       rows.push({ optimizer: name, n, simd: r.simd, scalar: r.scalar, plain: r.plain })
-      console.log(`${name.padEnd(8)} n=${n.toExponential(0)}  simd ${r.simd.toFixed(3)}  scalar ${r.scalar.toFixed(3)}  plain ${r.plain.toFixed(3)} Gelem/s`)
+      console.log(
+        `${name.padEnd(8)} n=${n.toExponential(0)}  simd ${r.simd.toFixed(3)}  scalar ${r.scalar.toFixed(3)}  plain ${r.plain.toFixed(3)} Gelem/s`,
+      )
     }
   }
   return rows
@@ -61,7 +65,11 @@ async function adamExtras() {
   // TF.js runs in a process of its own: importing @tensorflow/tfjs slows every plain typed-array
   // loop in the importing process about 2× (RMSprop's plain loop: 0.34 → 0.16 Gelem/s), which
   // would flatter our ratios against the plain loop.
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/tfjs.ts', JSON.stringify({ sizes: SIZES, budget: BUDGET_MS })], { encoding: 'utf8' })
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/tfjs.ts', JSON.stringify({ sizes: SIZES, budget: BUDGET_MS })],
+    { encoding: 'utf8' },
+  )
   const tfRows: { n: number; cpu: number; wasm: number }[] = JSON.parse(out.trim().split('\n').at(-1)!)
   const rows: { n: number; plainArrays: number; tfCpu: number; tfWasm: number }[] = []
   for (const n of SIZES) {
@@ -72,7 +80,9 @@ async function adamExtras() {
     const plainArrays = (await measure({ run: repeat(reps, () => opt.step()) }, n * reps, BUDGET_MS)).run
     opt.dispose()
     rows.push({ n, plainArrays, tfCpu: tfjs.cpu, tfWasm: tfjs.wasm })
-    console.log(`Adam     n=${n.toExponential(0)}  plain arrays ${plainArrays.toFixed(3)}  TF.js cpu ${tfjs.cpu.toFixed(4)}  TF.js wasm ${tfjs.wasm.toFixed(3)} Gelem/s`)
+    console.log(
+      `Adam     n=${n.toExponential(0)}  plain arrays ${plainArrays.toFixed(3)}  TF.js cpu ${tfjs.cpu.toFixed(4)}  TF.js wasm ${tfjs.wasm.toFixed(3)} Gelem/s`,
+    )
   }
   return rows
 }
@@ -84,7 +94,11 @@ async function overhead() {
   const one = parameter(random(100_000))
   const optMany = new Adam(many)
   const optOne = new Adam([one])
-  const r = await measure({ many: repeat(2, () => optMany.step()), one: repeat(2, () => optOne.step()) }, 2e5, BUDGET_MS)
+  const r = await measure(
+    { many: repeat(2, () => optMany.step()), one: repeat(2, () => optOne.step()) },
+    2e5,
+    BUDGET_MS,
+  )
   optMany.dispose()
   optOne.dispose()
   for (const p of [...many, one]) p.dispose()
@@ -106,18 +120,30 @@ async function robustness() {
     const clip = new Adam([w])
     plain.step()
     // Medians of per-call times (ms); clipGradNorm(1e9) measures the norm pass alone (no scaling).
-    const r = await measure({
-      adam: repeat(reps, () => plain.step()),
-      adamChecked: repeat(reps, () => checked.step()),
-      clipNorm: repeat(reps, () => clip.clipGradNorm(1e9)),
-      clipValue: repeat(reps, () => clip.clipGradValue(1e9)),
-    }, n * reps, BUDGET_MS)
+    const r = await measure(
+      {
+        adam: repeat(reps, () => plain.step()),
+        adamChecked: repeat(reps, () => checked.step()),
+        clipNorm: repeat(reps, () => clip.clipGradNorm(1e9)),
+        clipValue: repeat(reps, () => clip.clipGradValue(1e9)),
+      },
+      n * reps,
+      BUDGET_MS,
+    )
     for (const o of [plain, checked, clip]) o.dispose()
     w.dispose()
     const ms = (k: string) => (n * reps) / (r[k] * 1e6)
-    rows.push({ n, adam: ms('adam'), adamChecked: ms('adamChecked'), clipNorm: ms('clipNorm'), clipValue: ms('clipValue') })
-    console.log(`n=${n.toExponential(0)}: non-finite check +${((ms('adamChecked') / ms('adam') - 1) * 100).toFixed(0)}% of an Adam step, ` +
-      `clipGradNorm ${((ms('clipNorm') / ms('adam')) * 100).toFixed(0)}%, clipGradValue ${((ms('clipValue') / ms('adam')) * 100).toFixed(0)}%`)
+    rows.push({
+      n,
+      adam: ms('adam'),
+      adamChecked: ms('adamChecked'),
+      clipNorm: ms('clipNorm'),
+      clipValue: ms('clipValue'),
+    })
+    console.log(
+      `n=${n.toExponential(0)}: non-finite check +${((ms('adamChecked') / ms('adam') - 1) * 100).toFixed(0)}% of an Adam step, ` +
+        `clipGradNorm ${((ms('clipNorm') / ms('adam')) * 100).toFixed(0)}%, clipGradValue ${((ms('clipValue') / ms('adam')) * 100).toFixed(0)}%`,
+    )
   }
   return rows
 }
@@ -129,9 +155,12 @@ async function robustness() {
 async function diagnostics() {
   await init({ simd: true })
   const methods: [string, string, object][] = [
-    ['Adam', 'Adam', {}], ['M-SVAG', 'MSVAG', {}], ['M-SGD (trackVariance)', 'MSGD', { trackVariance: true }],
+    ['Adam', 'Adam', {}],
+    ['M-SVAG', 'MSVAG', {}],
+    ['M-SGD (trackVariance)', 'MSGD', { trackVariance: true }],
     // The cheapest steps: M-SGD without v (norms, signs and the update norm) and SGD (norms only).
-    ['M-SGD', 'MSGD', {}], ['SGD', 'SGD', {}],
+    ['M-SGD', 'MSGD', {}],
+    ['SGD', 'SGD', {}],
   ]
   const shapes: [string, number[]][] = [
     ...(quick ? [1e4, 1e6] : [1e3, 1e4, 1e5, 1e6]).map((n): [string, number[]] => [n.toExponential(0), [n]]),
@@ -146,11 +175,17 @@ async function diagnostics() {
     for (const [method, name, options] of methods) {
       const opt = new OPTIMIZERS[name](ws, options)
       opt.step()
-      const r = await measure({ step: repeat(reps, () => opt.step()), stats: repeat(reps, () => opt.stats()) }, n * reps, BUDGET_MS)
+      const r = await measure(
+        { step: repeat(reps, () => opt.step()), stats: repeat(reps, () => opt.stats()) },
+        n * reps,
+        BUDGET_MS,
+      )
       opt.dispose()
       const us = (k: string) => (n / r[k]) * 1e-3
       rows.push({ shape, method, step: us('step'), stats: us('stats') })
-      console.log(`${shape} ${method}: step ${us('step').toFixed(2)} us, stats() ${us('stats').toFixed(2)} us (${(us('stats') / us('step')).toFixed(2)}x)`)
+      console.log(
+        `${shape} ${method}: step ${us('step').toFixed(2)} us, stats() ${us('stats').toFixed(2)} us (${(us('stats') / us('step')).toFixed(2)}x)`,
+      )
     }
     for (const w of ws) w.dispose()
   }
@@ -170,7 +205,10 @@ const adam = await adamExtras()
 const calls = await overhead()
 const costs = await robustness()
 const diag = await diagnostics()
-await writeFile('bench/results.json', JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag }, null, 2) + '\n')
+await writeFile(
+  'bench/results.json',
+  JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag }, null, 2) + '\n',
+)
 
 // Targets of issue #2, as ratios within this run.
 const at = (name: string, n: number) => rows.find((r) => r.optimizer === name && r.n === n)
@@ -182,7 +220,8 @@ if (adamRow && adamX) {
   targets.push(['Adam, parameter() buffers / plain loop', adamRow.simd / adamRow.plain, 5.5])
   targets.push(['Adam, parameter() buffers / TF.js WASM backend', adamRow.simd / adamX.tfWasm, 6])
   targets.push(['M-SVAG / plain loop', at('MSVAG', N)!.simd / at('MSVAG', N)!.plain, 3.8])
-  for (const r of rows.filter((r) => r.n === N)) targets.push([`${r.optimizer} / plain loop (every optimizer)`, r.simd / r.plain, 3])
+  for (const r of rows.filter((r) => r.n === N))
+    targets.push([`${r.optimizer} / plain loop (every optimizer)`, r.simd / r.plain, 3])
   targets.push(['Adam, plain-array (copying) path / plain loop', adamX.plainArrays / adamRow.plain, 3])
   targets.push(['Adam, scalar build / plain loop', adamRow.scalar / adamRow.plain, 1.4])
 }
@@ -201,7 +240,10 @@ const md = [
   '',
   '| optimizer | n | SIMD | scalar | plain TS loop | SIMD / plain | scalar / plain |',
   '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.optimizer} | ${r.n.toExponential(0)} | ${f(r.simd)} | ${f(r.scalar)} | ${f(r.plain)} | ${f(r.simd / r.plain, 2)}× | ${f(r.scalar / r.plain, 2)}× |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.optimizer} | ${r.n.toExponential(0)} | ${f(r.simd)} | ${f(r.scalar)} | ${f(r.plain)} | ${f(r.simd / r.plain, 2)}× | ${f(r.scalar / r.plain, 2)}× |`,
+  ),
   '',
   '### Adam: the copying path and TensorFlow.js 4.22, Gelem/s',
   '',
@@ -219,8 +261,11 @@ const md = [
   '',
   "| n | Adam step | Adam with nonFinite: 'skip' | clipGradNorm (norm pass) | clipGradValue |",
   '|---|---|---|---|---|',
-  ...costs.map((c) => `| ${c.n.toExponential(0)} | ${f(c.adam, 4)} ms | ${f(c.adamChecked, 4)} ms (+${f((c.adamChecked / c.adam - 1) * 100, 0)}%) | ` +
-    `${f(c.clipNorm, 4)} ms (${f((c.clipNorm / c.adam) * 100, 0)}%) | ${f(c.clipValue, 4)} ms (${f((c.clipValue / c.adam) * 100, 0)}%) |`),
+  ...costs.map(
+    (c) =>
+      `| ${c.n.toExponential(0)} | ${f(c.adam, 4)} ms | ${f(c.adamChecked, 4)} ms (+${f((c.adamChecked / c.adam - 1) * 100, 0)}%) | ` +
+      `${f(c.clipNorm, 4)} ms (${f((c.clipNorm / c.adam) * 100, 0)}%) | ${f(c.clipValue, 4)} ms (${f((c.clipValue / c.adam) * 100, 0)}%) |`,
+  ),
   '',
   "With nonFinite: 'propagate' (the default) no check runs at all.",
   '',
@@ -228,15 +273,26 @@ const md = [
   '',
   '| parameters | method | step | stats() | stats() / step |',
   '|---|---|---|---|---|',
-  ...diag.map((d) => `| ${d.shape} | ${d.method} | ${f(d.step, 2)} µs | ${f(d.stats, 2)} µs | ${f(d.stats / d.step, 2)}× |`),
+  ...diag.map(
+    (d) => `| ${d.shape} | ${d.method} | ${f(d.step, 2)} µs | ${f(d.stats, 2)} µs | ${f(d.stats / d.step, 2)}× |`,
+  ),
 ]
 const summary = [
   `Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}.`,
   '',
   '| optimizer | SIMD | scalar | plain TS loop | SIMD / plain |',
   '|---|---|---|---|---|',
-  ...rows.filter((r) => r.n === N).map((r) => `| ${r.optimizer} | ${f(r.simd, 2)} | ${f(r.scalar, 2)} | ${f(r.plain, 2)} | ${f(r.simd / r.plain, 1)}× |`),
-  ...(adamX ? ['', `Adam with plain Float32Arrays (staged copies): ${f(adamX.plainArrays, 2)}; TF.js CPU backend ${f(adamX.tfCpu, 4)}, WASM backend ${f(adamX.tfWasm, 2)}.`] : []),
+  ...rows
+    .filter((r) => r.n === N)
+    .map(
+      (r) => `| ${r.optimizer} | ${f(r.simd, 2)} | ${f(r.scalar, 2)} | ${f(r.plain, 2)} | ${f(r.simd / r.plain, 1)}× |`,
+    ),
+  ...(adamX
+    ? [
+        '',
+        `Adam with plain Float32Arrays (staged copies): ${f(adamX.plainArrays, 2)}; TF.js CPU backend ${f(adamX.tfCpu, 4)}, WASM backend ${f(adamX.tfWasm, 2)}.`,
+      ]
+    : []),
 ]
 
 /** Replaces the text between `<!-- tag:start -->` and `<!-- tag:end -->` in a file. */

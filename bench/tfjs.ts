@@ -16,7 +16,13 @@ for (const n of sizes) {
     const adam = tf.train.adam(1e-3)
     // The CPU backend takes seconds per step at 1e7: few steps, small budget there.
     const reps = Math.max(1, Math.ceil(1e4 / n))
-    row[backend] = (await measure({ run: repeat(reps, () => adam.applyGradients(grads)) }, n * reps, backend === 'cpu' && n >= 1e6 ? 1 : budget)).run
+    row[backend] = (
+      await measure(
+        { run: repeat(reps, () => adam.applyGradients(grads)) },
+        n * reps,
+        backend === 'cpu' && n >= 1e6 ? 1 : budget,
+      )
+    ).run
     adam.dispose()
     w.dispose()
     g.dispose()

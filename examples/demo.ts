@@ -4,7 +4,23 @@
 // x* ~ U[−10, 10]. Each optimizer's learning rate is tuned on a {1, 3}×10^k grid on a small
 // copy of the problem, then it runs on a large one; the table shows the final loss and the
 // optimizer's own throughput (gradient sampling excluded).
-import { Adagrad, Adam, AdamW, Lion, MSGD, MSSD, MSVAG, RMSprop, SGD, SSD, SVAG, init, parameter, type Optimizer, type Parameter } from '../src/index.js'
+import {
+  Adagrad,
+  Adam,
+  AdamW,
+  Lion,
+  MSGD,
+  MSSD,
+  MSVAG,
+  RMSprop,
+  SGD,
+  SSD,
+  SVAG,
+  init,
+  parameter,
+  type Optimizer,
+  type Parameter,
+} from '../src/index.js'
 import { rng } from './rng.js'
 
 type Make = (params: Parameter[], lr: number) => Optimizer<object>
@@ -56,7 +72,8 @@ function run(pr: Problem, make: Make, lr: number, seed: number): { rel: number; 
     const { param, grad } = p
     for (let i = 0; i < pr.d; i += 2) {
       // Two standard normals per Box–Muller draw.
-      const r = Math.sqrt(-2 * Math.log(1 - u())), a = 2 * Math.PI * u()
+      const r = Math.sqrt(-2 * Math.log(1 - u())),
+        a = 2 * Math.PI * u()
       grad[i] = pr.lambda[i] * (param[i] - pr.xstar[i] + NU * r * Math.cos(a))
       if (i + 1 < pr.d) grad[i + 1] = pr.lambda[i + 1] * (param[i + 1] - pr.xstar[i + 1] + NU * r * Math.sin(a))
     }
@@ -74,18 +91,27 @@ const started = performance.now()
 const { simd } = await init()
 const small = problem(1_000, 1)
 const large = problem(200_000, 2)
-console.log(`wasm-optim demo: the noisy ill-conditioned quadratic (ν = ${NU}), ${STEPS} steps, ` +
-  `${simd ? 'SIMD' : 'scalar'} build. Learning rates tuned on d = ${small.d}, final run on d = ${large.d}.\n`)
+console.log(
+  `wasm-optim demo: the noisy ill-conditioned quadratic (ν = ${NU}), ${STEPS} steps, ` +
+    `${simd ? 'SIMD' : 'scalar'} build. Learning rates tuned on d = ${small.d}, final run on d = ${large.d}.\n`,
+)
 const rows: string[][] = []
 for (const [name, make] of OPTIMIZERS) {
   const best = GRID.map((lr) => ({ lr, rel: run(small, make, lr, 3).rel })).reduce((a, b) => (b.rel < a.rel ? b : a))
   const { rel, stepMs } = run(large, make, best.lr, 4)
-  rows.push([name, String(best.lr), rel.toExponential(2), (stepMs / STEPS).toFixed(3), ((large.d * STEPS) / stepMs / 1e6).toFixed(2)])
+  rows.push([
+    name,
+    String(best.lr),
+    rel.toExponential(2),
+    (stepMs / STEPS).toFixed(3),
+    ((large.d * STEPS) / stepMs / 1e6).toFixed(2),
+  ])
   console.log(`  ${name.padEnd(20)} done`)
 }
 const head = ['optimizer', 'best lr', 'final / initial loss', 'ms per step', 'Gelem/s']
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
+const line = (cells: string[]) =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
 console.log('\n' + line(head) + '\n' + widths.map((w) => '-'.repeat(w)).join('  '))
 for (const r of [...rows].sort((a, b) => Number(a[2]) - Number(b[2]))) console.log(line(r))
 console.log(`\nfinished in ${((performance.now() - started) / 1000).toFixed(1)} s`)

@@ -10,7 +10,10 @@ import { Adam, MSGD, MSSD, MSVAG, init, parameter, type Optimizer, type Paramete
 import { INPUT, SIZE, initialise, pass, workspace } from '../examples/browser/mlp.js'
 import { rng } from '../examples/rng.js'
 
-export const METHODS: Record<string, { label: string; color: string; make: (p: Parameter, lr: number) => Optimizer<object> }> = {
+export const METHODS: Record<
+  string,
+  { label: string; color: string; make: (p: Parameter, lr: number) => Optimizer<object> }
+> = {
   msgd: { label: 'M-SGD', color: '#1f77b4', make: (p, lr) => new MSGD([p], { lr, beta: 0.9, trackVariance: true }) },
   mssd: { label: 'M-SSD', color: '#d62728', make: (p, lr) => new MSSD([p], { lr, beta: 0.9, trackVariance: true }) },
   msvag: { label: 'M-SVAG', color: '#2ca02c', make: (p, lr) => new MSVAG([p], { lr, beta: 0.9 }) },
@@ -51,8 +54,15 @@ export interface Point {
 }
 
 /** Trains one method at one learning rate; calls `progress` after each evaluation. */
-export async function train(data: Digits, method: string, lr: number, seed: number, steps: number, evalEvery: number,
-  progress?: (p: Point) => void): Promise<{ points: Point[]; stepMs: number }> {
+export async function train(
+  data: Digits,
+  method: string,
+  lr: number,
+  seed: number,
+  steps: number,
+  evalEvery: number,
+  progress?: (p: Point) => void,
+): Promise<{ points: Point[]; stepMs: number }> {
   await init()
   const init0 = new Float32Array(SIZE)
   initialise(init0, rng(1000 + seed))

@@ -24,7 +24,8 @@ export const PANELS: Panel[] = [0, 0.1, 4].flatMap((noise) =>
   (['well', 'ill'] as const).flatMap((spectrum) => [false, true].map((rotated) => ({ spectrum, rotated, noise }))),
 )
 
-export const panelName = (p: Panel) => `${p.spectrum}-conditioned, ${p.rotated ? 'rotated' : 'axis-aligned'}, ν = ${p.noise}`
+export const panelName = (p: Panel) =>
+  `${p.spectrum}-conditioned, ${p.rotated ? 'rotated' : 'axis-aligned'}, ν = ${p.noise}`
 
 const D = 100
 
@@ -37,7 +38,9 @@ function erf(x: number): number {
   const s = Math.sign(x)
   const a = Math.abs(x)
   const t = 1 / (1 + 0.3275911 * a)
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a)
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a)
   return s * y
 }
 
@@ -93,7 +96,12 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 }
 
 /** Loss curves (100 steps, the initial loss first) of SGD and SSD on one panel and seed. */
-export async function runPanel(p: Panel, seed: number, steps = 100, samples = 400): Promise<{ sgd: number[]; ssd: number[] }> {
+export async function runPanel(
+  p: Panel,
+  seed: number,
+  steps = 100,
+  samples = 400,
+): Promise<{ sgd: number[]; ssd: number[] }> {
   await init()
   const u = rng(seed)
   const z = gaussian(u)
@@ -101,9 +109,18 @@ export async function runPanel(p: Panel, seed: number, steps = 100, samples = 40
   const xstar = Float64Array.from({ length: D }, () => 20 * u() - 10)
   const trQ3 = (() => {
     const Q2 = new Float64Array(D * D)
-    for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) Q2[i * D + j] = dot(Q.subarray(i * D, i * D + D), Array.from({ length: D }, (_, k) => Q[k * D + j]))
+    for (let i = 0; i < D; i++)
+      for (let j = 0; j < D; j++)
+        Q2[i * D + j] = dot(
+          Q.subarray(i * D, i * D + D),
+          Array.from({ length: D }, (_, k) => Q[k * D + j]),
+        )
     let t = 0
-    for (let i = 0; i < D; i++) t += dot(Q2.subarray(i * D, i * D + D), Array.from({ length: D }, (_, k) => Q[k * D + i]))
+    for (let i = 0; i < D; i++)
+      t += dot(
+        Q2.subarray(i * D, i * D + D),
+        Array.from({ length: D }, (_, k) => Q[k * D + i]),
+      )
     return t
   })()
   const result: { sgd: number[]; ssd: number[] } = { sgd: [], ssd: [] }
@@ -136,8 +153,13 @@ export async function runPanel(p: Panel, seed: number, steps = 100, samples = 40
         alpha = dot(grad, grad) / (dot(grad, matvec(Q, grad, zq)) + p.noise ** 2 * trQ3)
       } else if (!p.rotated || p.noise === 0) {
         // Independent coordinates (or no noise): E[zᵢ] = erf(μᵢ/(√2 σᵢ)), E[zᵢ²] = 1 where zᵢ ≠ 0.
-        const ez = Float64Array.from(grad, (mu, i) => (p.noise === 0 ? Math.sign(mu) : erf(mu / (Math.SQRT2 * p.noise * Q[i * D + i]))))
-        const ezz = p.noise === 0 ? dot(ez, matvec(Q, ez, zq)) : dot(ez, matvec(Q, ez, zq)) - ez.reduce((s, e, i) => s + Q[i * D + i] * (e * e - 1), 0)
+        const ez = Float64Array.from(grad, (mu, i) =>
+          p.noise === 0 ? Math.sign(mu) : erf(mu / (Math.SQRT2 * p.noise * Q[i * D + i])),
+        )
+        const ezz =
+          p.noise === 0
+            ? dot(ez, matvec(Q, ez, zq))
+            : dot(ez, matvec(Q, ez, zq)) - ez.reduce((s, e, i) => s + Q[i * D + i] * (e * e - 1), 0)
         alpha = dot(grad, ez) / ezz
       } else {
         const ez = new Float64Array(D)

@@ -67,10 +67,12 @@ export function toBytes(dict: StateDict<Float32Array>): Uint8Array {
       options: g.options,
       params: g.params.map((p) => ({
         ...p,
-        state: Object.fromEntries(Object.entries(p.state).map(([k, b]) => {
-          buffers.push(b)
-          return [k, (offset += b.byteLength) - b.byteLength]
-        })),
+        state: Object.fromEntries(
+          Object.entries(p.state).map(([k, b]) => {
+            buffers.push(b)
+            return [k, (offset += b.byteLength) - b.byteLength]
+          }),
+        ),
       })),
     })),
   }
@@ -96,7 +98,8 @@ export function fromBytes(bytes: Uint8Array, where: string): StateDict<Float32Ar
   if (bytes.length < 12 || MAGIC.some((m, i) => bytes[i] !== m)) throw bad('no WOPT header')
   const head = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const version = head.getUint32(4, true)
-  if (version !== STATE_VERSION) throw new RangeError(`${where}: state format version ${version}, this library reads ${STATE_VERSION}`)
+  if (version !== STATE_VERSION)
+    throw new RangeError(`${where}: state format version ${version}, this library reads ${STATE_VERSION}`)
   const length = head.getUint32(8, true)
   if (12 + length > bytes.length) throw bad('truncated header')
   let header: StateDict<number>
@@ -113,16 +116,18 @@ export function fromBytes(bytes: Uint8Array, where: string): StateDict<Float32Ar
       options: g?.options,
       params: (Array.isArray(g?.params) ? g.params : []).map((p, j) => ({
         ...p,
-        state: Object.fromEntries(Object.entries(p?.state ?? {}).map(([k, off]) => {
-          const at = `${where}: groups[${i}].params[${j}].state.${k}`
-          const n = p.length
-          if (typeof off !== 'number' || !Number.isInteger(n) || n < 0 || start + off + 4 * n > bytes.length) {
-            throw new RangeError(`${at} lies outside the data`)
-          }
-          const copy = new Uint8Array(4 * n)
-          copy.set(bytes.subarray(start + off, start + off + 4 * n))
-          return [k, new Float32Array(copy.buffer)]
-        })),
+        state: Object.fromEntries(
+          Object.entries(p?.state ?? {}).map(([k, off]) => {
+            const at = `${where}: groups[${i}].params[${j}].state.${k}`
+            const n = p.length
+            if (typeof off !== 'number' || !Number.isInteger(n) || n < 0 || start + off + 4 * n > bytes.length) {
+              throw new RangeError(`${at} lies outside the data`)
+            }
+            const copy = new Uint8Array(4 * n)
+            copy.set(bytes.subarray(start + off, start + off + 4 * n))
+            return [k, new Float32Array(copy.buffer)]
+          }),
+        ),
       })),
     })),
   }
@@ -133,7 +138,8 @@ export function decodeDict(src: unknown, where: string): StateDict<Float32Array>
   if (d === null || typeof d !== 'object' || d.format !== STATE_FORMAT) {
     throw new TypeError(`${where}: not a wasm-optim state dict (format ${describe((d as StateDict | null)?.format)})`)
   }
-  if (d.version !== STATE_VERSION) throw new RangeError(`${where}: state format version ${describe(d.version)}, this library reads ${STATE_VERSION}`)
+  if (d.version !== STATE_VERSION)
+    throw new RangeError(`${where}: state format version ${describe(d.version)}, this library reads ${STATE_VERSION}`)
   if (!Array.isArray(d.groups)) throw new TypeError(`${where}: groups must be an array, got ${describe(d.groups)}`)
   return {
     ...d,
@@ -143,9 +149,15 @@ export function decodeDict(src: unknown, where: string): StateDict<Float32Array>
         options: g.options,
         params: g.params.map((p, j) => {
           const at = `${where}: groups[${i}].params[${j}]`
-          if (!p || !Number.isInteger(p.length) || p.length < 0) throw new TypeError(`${at}.length must be an integer ≥ 0, got ${describe(p?.length)}`)
+          if (!p || !Number.isInteger(p.length) || p.length < 0)
+            throw new TypeError(`${at}.length must be an integer ≥ 0, got ${describe(p?.length)}`)
           if (!p.state || typeof p.state !== 'object') throw new TypeError(`${at}.state must be an object`)
-          return { ...p, state: Object.fromEntries(Object.entries(p.state).map(([k, b]) => [k, fromBase64(b, p.length, `${at}.state.${k}`)])) }
+          return {
+            ...p,
+            state: Object.fromEntries(
+              Object.entries(p.state).map(([k, b]) => [k, fromBase64(b, p.length, `${at}.state.${k}`)]),
+            ),
+          }
         }),
       }
     }),
@@ -156,7 +168,11 @@ export function decodeDict(src: unknown, where: string): StateDict<Float32Array>
  * Pairs each parameter with its entry in the state: by name when every parameter on both sides
  * has one, else by position (and then the counts must match). Also checks the step counts.
  */
-export function pairState(slots: Slot[][], dict: StateDict<Float32Array>, where: string): [Slot, ParamState<Float32Array> | undefined, string][] {
+export function pairState(
+  slots: Slot[][],
+  dict: StateDict<Float32Array>,
+  where: string,
+): [Slot, ParamState<Float32Array> | undefined, string][] {
   const all = slots.flat()
   const entries = dict.groups.flatMap((g) => g.params)
   const out: [Slot, ParamState<Float32Array> | undefined, string][] = []
@@ -171,7 +187,9 @@ export function pairState(slots: Slot[][], dict: StateDict<Float32Array>, where:
       byName.delete(s.name!)
     }
     if (byName.size > 0) {
-      throw new RangeError(`${where}: the state has parameters that this optimizer does not: ${[...byName.keys()].map((n) => `'${n}'`).join(', ')}`)
+      throw new RangeError(
+        `${where}: the state has parameters that this optimizer does not: ${[...byName.keys()].map((n) => `'${n}'`).join(', ')}`,
+      )
     }
   } else {
     slots.forEach((group, i) => {
@@ -189,7 +207,8 @@ export function pairState(slots: Slot[][], dict: StateDict<Float32Array>, where:
     })
   }
   for (const [, e, at] of out) {
-    if (e && (!Number.isInteger(e.step) || e.step < 0)) throw new RangeError(`${at}: step must be an integer ≥ 0, got ${describe(e.step)}`)
+    if (e && (!Number.isInteger(e.step) || e.step < 0))
+      throw new RangeError(`${at}: step must be an integer ≥ 0, got ${describe(e.step)}`)
   }
   return out
 }

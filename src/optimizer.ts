@@ -1,8 +1,27 @@
 import { Checker, describe } from './validate.js'
 import { accumulators, runtime, view, type Kernels } from './runtime.js'
-import { STATE_FORMAT, STATE_VERSION, decodeDict, fromBytes, pairState, toBase64, toBytes, type StateDict } from './checkpoint.js'
+import {
+  STATE_FORMAT,
+  STATE_VERSION,
+  decodeDict,
+  fromBytes,
+  pairState,
+  toBase64,
+  toBytes,
+  type StateDict,
+} from './checkpoint.js'
 import { checkKeys, checkNames, checkOverlaps, checkSpec, toGroups, wasmBlock } from './params.js'
-import { NORMS_ONLY, SLOTS, checkStatsOptions, sampleEvery, summarise, type GroupStats, type OptimizerStats, type StatsOptions, type StatsScalars } from './stats.js'
+import {
+  NORMS_ONLY,
+  SLOTS,
+  checkStatsOptions,
+  sampleEvery,
+  summarise,
+  type GroupStats,
+  type OptimizerStats,
+  type StatsOptions,
+  type StatsScalars,
+} from './stats.js'
 
 /** One parameter: its values and its gradient, Float32Arrays of equal length. */
 export interface ParamSpec {
@@ -104,10 +123,19 @@ export abstract class Optimizer<O extends object, C = unknown> {
   /** Reused for staged kernel calls, so that step() allocates nothing. */
   readonly #span: Span = { n: 0, p: 0, g: 0, state: {} }
 
-  protected constructor(name: string, params: Params<O>, defaults: O, options: Partial<O & OptimizerOptions> | undefined) {
+  protected constructor(
+    name: string,
+    params: Params<O>,
+    defaults: O,
+    options: Partial<O & OptimizerOptions> | undefined,
+  ) {
     this.#name = name
     const r = runtime()
-    const { nonFinite = 'propagate', ...groupOptions } = checkKeys<O & OptimizerOptions>(`${name}: options`, options ?? {}, { ...defaults, nonFinite: 0 })
+    const { nonFinite = 'propagate', ...groupOptions } = checkKeys<O & OptimizerOptions>(
+      `${name}: options`,
+      options ?? {},
+      { ...defaults, nonFinite: 0 },
+    )
     this.nonFinite = checkPolicy(`${name}: options`, nonFinite)
     this.defaults = { ...defaults, ...(groupOptions as Partial<O>) }
     this.paramGroups = toGroups(name, params).map((spec, i) => {
@@ -193,9 +221,11 @@ export abstract class Optimizer<O extends object, C = unknown> {
       const bad = this.#findNonFinite(kernels)
       if (bad) {
         if (this.nonFinite === 'throw') {
-          throw new RangeError(`${this.#name}.step(): paramGroups[${bad.i}].params[${bad.j}]` +
-            `${bad.s.name ? ` ('${bad.s.name}')` : ''}.grad[${bad.index}] is ${bad.value}; nothing was changed ` +
-            `(nonFinite: 'throw')`)
+          throw new RangeError(
+            `${this.#name}.step(): paramGroups[${bad.i}].params[${bad.j}]` +
+              `${bad.s.name ? ` ('${bad.s.name}')` : ''}.grad[${bad.index}] is ${bad.value}; nothing was changed ` +
+              `(nonFinite: 'throw')`,
+          )
         }
         this.skippedSteps++
         return false
@@ -230,7 +260,9 @@ export abstract class Optimizer<O extends object, C = unknown> {
     const norm = Math.sqrt(sum)
     if (!Number.isFinite(norm)) {
       if (options.errorIfNonfinite) {
-        throw new RangeError(`${this.#name}.clipGradNorm(): the total gradient norm is ${norm}; gradients were not changed`)
+        throw new RangeError(
+          `${this.#name}.clipGradNorm(): the total gradient norm is ${norm}; gradients were not changed`,
+        )
       }
       return norm
     }
@@ -292,12 +324,17 @@ export abstract class Optimizer<O extends object, C = unknown> {
   loadStateDict(src: StateDict | Uint8Array | ArrayBuffer): void {
     const slots = this.#live('loadStateDict')
     const where = `${this.#name}.loadStateDict()`
-    const dict = src instanceof Uint8Array || src instanceof ArrayBuffer ? fromBytes(new Uint8Array(src), where) : decodeDict(src, where)
+    const dict =
+      src instanceof Uint8Array || src instanceof ArrayBuffer
+        ? fromBytes(new Uint8Array(src), where)
+        : decodeDict(src, where)
     if (dict.optimizer !== this.#name) {
       throw new TypeError(`${where}: the state is for ${describe(dict.optimizer)}, this optimizer is ${this.#name}`)
     }
     if (dict.groups.length !== slots.length) {
-      throw new RangeError(`${where}: the state has ${dict.groups.length} parameter groups, this optimizer ${slots.length}`)
+      throw new RangeError(
+        `${where}: the state has ${dict.groups.length} parameter groups, this optimizer ${slots.length}`,
+      )
     }
     const nonFinite = checkPolicy(`${where}: nonFinite`, dict.nonFinite)
     const options = dict.groups.map((g, i) => {
@@ -312,7 +349,8 @@ export abstract class Optimizer<O extends object, C = unknown> {
     const pairs = pairState(slots, dict, where)
     for (const [s, entry, at] of pairs) {
       if (!entry) continue
-      if (entry.length !== s.n) throw new RangeError(`${at}: the state has length ${entry.length}, the parameter ${s.n}`)
+      if (entry.length !== s.n)
+        throw new RangeError(`${at}: the state has length ${entry.length}, the parameter ${s.n}`)
       const want = Object.keys(s.state).sort().join(', ')
       const got = Object.keys(entry.state).sort().join(', ')
       if (want !== got) throw new RangeError(`${at}: the state has buffers [${got}], this optimizer keeps [${want}]`)
@@ -370,7 +408,8 @@ export abstract class Optimizer<O extends object, C = unknown> {
     const where = `${this.#name}.stats()`
     const slots = this.#live('stats')
     const chosen = checkStatsOptions(where, options)
-    for (let i = 0; i < slots.length; i++) for (let j = 0; j < slots[i].length; j++) this.#checkSlot(slots[i][j], () => `${where}: paramGroups[${i}]`, j)
+    for (let i = 0; i < slots.length; i++)
+      for (let j = 0; j < slots[i].length; j++) this.#checkSlot(slots[i][j], () => `${where}: paramGroups[${i}]`, j)
     const r = runtime()
     const k = r.kernels
     const { ptr: out, f64: acc } = accumulators(SLOTS)
@@ -396,13 +435,45 @@ export abstract class Optimizer<O extends object, C = unknown> {
         variance ||= v !== 0
         if (s.param.user || s.grad.user) {
           this.#chunks(s, { param: true }, (p, g, n, off) =>
-            k.stats(p, g, m && m + 4 * off, v && v + 4 * off, n, c.mode, every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out))
+            k.stats(
+              p,
+              g,
+              m && m + 4 * off,
+              v && v + 4 * off,
+              n,
+              c.mode,
+              every,
+              c.ic1,
+              c.ic2,
+              c.k1,
+              c.kappa,
+              c.lr,
+              c.rc2,
+              c.eps,
+              out,
+            ),
+          )
         } else {
           // The same CHUNK-element calls as #chunks makes (the kernel sums in f32 within a call),
           // without its closure: this is the path a training loop asking every step takes.
           for (let off = 0; off < s.n; off += CHUNK) {
-            k.stats(s.p + 4 * off, s.g + 4 * off, m && m + 4 * off, v && v + 4 * off, Math.min(CHUNK, s.n - off), c.mode,
-              every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps, out)
+            k.stats(
+              s.p + 4 * off,
+              s.g + 4 * off,
+              m && m + 4 * off,
+              v && v + 4 * off,
+              Math.min(CHUNK, s.n - off),
+              c.mode,
+              every,
+              c.ic1,
+              c.ic2,
+              c.k1,
+              c.kappa,
+              c.lr,
+              c.rc2,
+              c.eps,
+              out,
+            )
           }
         }
       }
@@ -444,9 +515,11 @@ export abstract class Optimizer<O extends object, C = unknown> {
     this.check(group, new Checker(where, group as Record<string, unknown>))
     for (const b of this.buffers(group)) {
       if (!this.#allocated[i].has(b)) {
-        throw new RangeError(`${where}: these options need the state buffer '${b}', which was not ` +
-          `allocated at construction; set the option that needs it (e.g. amsgrad, centered, momentum > 0) ` +
-          `when creating the optimizer`)
+        throw new RangeError(
+          `${where}: these options need the state buffer '${b}', which was not ` +
+            `allocated at construction; set the option that needs it (e.g. amsgrad, centered, momentum > 0) ` +
+            `when creating the optimizer`,
+        )
       }
     }
   }
@@ -457,8 +530,11 @@ export abstract class Optimizer<O extends object, C = unknown> {
    * staging area; a staged gradient is copied back if `use.writeGrad`. The chunks are the same
    * either way, so sums run in the same order. `fn` returning false stops the pass.
    */
-  #chunks(s: Slot, use: { param?: boolean; writeGrad?: boolean },
-    fn: (p: number, g: number, n: number, offset: number) => boolean | void): void {
+  #chunks(
+    s: Slot,
+    use: { param?: boolean; writeGrad?: boolean },
+    fn: (p: number, g: number, n: number, offset: number) => boolean | void,
+  ): void {
     const pu = use.param ? s.param.user : undefined
     const gu = s.grad.user
     const stage = pu || gu ? this.#stageViews() : undefined
@@ -492,7 +568,9 @@ export abstract class Optimizer<O extends object, C = unknown> {
       const at = `${typeof where === 'string' ? where : where()}.params[${j}].${what}`
       throw bad === 'disposed'
         ? new TypeError(`${at} lives in a parameter() that was disposed`)
-        : new RangeError(`${at} now has length ${src.user!.length}, expected ${s.n} (was its ArrayBuffer transferred or detached?)`)
+        : new RangeError(
+            `${at} now has length ${src.user!.length}, expected ${s.n} (was its ArrayBuffer transferred or detached?)`,
+          )
     }
   }
 

@@ -59,7 +59,8 @@ export class Parameter {
   }
 
   #live(): void {
-    if (this.disposed) throw new TypeError(`wasm-optim: parameter${this.name ? ` '${this.name}'` : ''} used after dispose()`)
+    if (this.disposed)
+      throw new TypeError(`wasm-optim: parameter${this.name ? ` '${this.name}'` : ''} used after dispose()`)
   }
 }
 

@@ -6,12 +6,15 @@ import { describe, isFloat32Array } from './validate.js'
 
 export function toGroups<O>(name: string, params: Params<O>): readonly GroupSpec<O>[] {
   if (!Array.isArray(params)) {
-    throw new TypeError(`${name}: params must be an array of { param, grad } or of parameter groups { params: [...] }, got ${describe(params)}`)
+    throw new TypeError(
+      `${name}: params must be an array of { param, grad } or of parameter groups { params: [...] }, got ${describe(params)}`,
+    )
   }
   const isGroup = (x: unknown) => x !== null && typeof x === 'object' && 'params' in x
   if (params.length > 0 && params.every(isGroup)) {
     params.forEach((g, i) => {
-      if (!Array.isArray(g.params)) throw new TypeError(`${name}: paramGroups[${i}].params must be an array, got ${describe(g.params)}`)
+      if (!Array.isArray(g.params))
+        throw new TypeError(`${name}: paramGroups[${i}].params must be an array, got ${describe(g.params)}`)
     })
     return params as readonly GroupSpec<O>[]
   }
@@ -20,7 +23,8 @@ export function toGroups<O>(name: string, params: Params<O>): readonly GroupSpec
 }
 
 export function checkKeys<T extends object>(where: string, options: object, defaults: object): Partial<T> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where} must be an object, got ${describe(options)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${where} must be an object, got ${describe(options)}`)
   for (const key of Object.keys(options)) {
     if (!(key in defaults)) {
       throw new TypeError(`${where}: unknown option '${key}'; the options are ${Object.keys(defaults).join(', ')}`)
@@ -38,14 +42,16 @@ export interface CheckedSpec {
 
 export function checkSpec(name: string, spec: ParamSpec, i: number, j: number): CheckedSpec {
   const where = `${name}: paramGroups[${i}].params[${j}]`
-  if (spec === null || typeof spec !== 'object') throw new TypeError(`${where} must be { param, grad }, got ${describe(spec)}`)
+  if (spec === null || typeof spec !== 'object')
+    throw new TypeError(`${where} must be { param, grad }, got ${describe(spec)}`)
   const { param, grad, name: pname } = spec
   if (!isFloat32Array(param)) throw new TypeError(`${where}.param must be a Float32Array, got ${describe(param)}`)
   if (!isFloat32Array(grad)) throw new TypeError(`${where}.grad must be a Float32Array, got ${describe(grad)}`)
   if (param.length !== grad.length) {
     throw new RangeError(`${where}: param and grad must have the same length, got ${param.length} and ${grad.length}`)
   }
-  if (pname !== undefined && typeof pname !== 'string') throw new TypeError(`${where}.name must be a string, got ${describe(pname)}`)
+  if (pname !== undefined && typeof pname !== 'string')
+    throw new TypeError(`${where}.name must be a string, got ${describe(pname)}`)
   return { param, grad, name: pname, where: `paramGroups[${i}].params[${j}]` }
 }
 
@@ -72,7 +78,9 @@ export function checkOverlaps(name: string, specs: CheckedSpec[]): void {
   const grads = specs.map((s) => extent(s.grad, `${s.where}.grad`)).filter((s) => s.end > s.start)
   const overlap = (a: Extent, b: Extent) => a.key === b.key && a.start < b.end && b.start < a.end
   const fail = (a: Extent, b: Extent) => {
-    throw new TypeError(`${name}: ${a.what} overlaps ${b.what}; each parameter needs its own memory, apart from every gradient`)
+    throw new TypeError(
+      `${name}: ${a.what} overlaps ${b.what}; each parameter needs its own memory, apart from every gradient`,
+    )
   }
   // Parameters: sort by (buffer, start) and compare neighbours. Then, the parameters being sorted
   // and disjoint, a gradient can only overlap the last parameter of its buffer that starts before

@@ -3,22 +3,114 @@ import * as wasm from './wasm.js'
 
 /** The kernels' exports (assembly/index.ts): pointers, then the element count, then scalars. */
 export interface Kernels {
-  sgd(p: number, g: number, b: number, n: number, lr: number, wd: number, mu: number, damp1: number,
-    maximize: boolean, first: boolean, nesterov: boolean): void
-  msgd(p: number, g: number, m: number, v: number, n: number, beta: number, omb: number, lrc: number, decay: number): void
+  sgd(
+    p: number,
+    g: number,
+    b: number,
+    n: number,
+    lr: number,
+    wd: number,
+    mu: number,
+    damp1: number,
+    maximize: boolean,
+    first: boolean,
+    nesterov: boolean,
+  ): void
+  msgd(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    beta: number,
+    omb: number,
+    lrc: number,
+    decay: number,
+  ): void
   ssd(p: number, g: number, n: number, lr: number, decay: number): void
-  mssd(p: number, g: number, m: number, v: number, n: number, beta: number, omb: number, lr: number, decay: number): void
-  svag(p: number, g: number, m: number, v: number, n: number, beta: number, omb: number, ic: number,
-    kappa: number, lr: number, decay: number): void
-  msvag(p: number, g: number, m: number, v: number, n: number, beta: number, omb: number, ic: number,
-    kappa: number, lr: number, decay: number): void
-  adam(p: number, g: number, m: number, v: number, vmax: number, n: number, b1: number, omb1: number,
-    b2: number, omb2: number, lrc1: number, rc2: number, eps: number, wd: number, decay: number,
-    maximize: boolean, amsgrad: boolean): void
-  lion(p: number, g: number, m: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
-    lr: number, decay: number): void
-  rmsprop(p: number, g: number, v: number, a: number, b: number, n: number, alpha: number, oma: number,
-    eps: number, lr: number, mu: number, wd: number, centered: boolean): void
+  mssd(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    beta: number,
+    omb: number,
+    lr: number,
+    decay: number,
+  ): void
+  svag(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    beta: number,
+    omb: number,
+    ic: number,
+    kappa: number,
+    lr: number,
+    decay: number,
+  ): void
+  msvag(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    beta: number,
+    omb: number,
+    ic: number,
+    kappa: number,
+    lr: number,
+    decay: number,
+  ): void
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    vmax: number,
+    n: number,
+    b1: number,
+    omb1: number,
+    b2: number,
+    omb2: number,
+    lrc1: number,
+    rc2: number,
+    eps: number,
+    wd: number,
+    decay: number,
+    maximize: boolean,
+    amsgrad: boolean,
+  ): void
+  lion(
+    p: number,
+    g: number,
+    m: number,
+    n: number,
+    b1: number,
+    omb1: number,
+    b2: number,
+    omb2: number,
+    lr: number,
+    decay: number,
+  ): void
+  rmsprop(
+    p: number,
+    g: number,
+    v: number,
+    a: number,
+    b: number,
+    n: number,
+    alpha: number,
+    oma: number,
+    eps: number,
+    lr: number,
+    mu: number,
+    wd: number,
+    centered: boolean,
+  ): void
   adagrad(p: number, g: number, s: number, n: number, clr: number, eps: number, wd: number): void
   /** Σ g² in f64, in the lane order both builds share (assembly/grad.ts). */
   sumsq(g: number, n: number): number
@@ -27,8 +119,23 @@ export interface Kernels {
   /** Index of the first NaN or ±Infinity, or −1. */
   nonfinite(g: number, n: number): number
   /** The diagnostics pass (assembly/stats.ts): adds to the f64 accumulators at `out`. */
-  stats(p: number, g: number, m: number, v: number, n: number, mode: number, every: number, ic1: number, ic2: number,
-    k1: number, kappa: number, lr: number, rc2: number, eps: number, out: number): void
+  stats(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    mode: number,
+    every: number,
+    ic1: number,
+    ic2: number,
+    k1: number,
+    kappa: number,
+    lr: number,
+    rc2: number,
+    eps: number,
+    out: number,
+  ): void
 }
 
 export interface InitOptions {
@@ -110,10 +217,13 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     throw new TypeError(`wasm-optim: init option shared must be a boolean or undefined, got ${String(options.shared)}`)
   }
   const simd = options.simd ?? simdSupported()
-  if (simd && !simdSupported()) throw new Error('wasm-optim: init({ simd: true }): this runtime has no WebAssembly SIMD')
+  if (simd && !simdSupported())
+    throw new Error('wasm-optim: init({ simd: true }): this runtime has no WebAssembly SIMD')
   if (rt && options.shared !== undefined && options.shared !== rt.shared) {
-    throw new Error(`wasm-optim: init({ shared: ${options.shared} }): the memory was already created ` +
-      `${rt.shared ? 'shared' : 'unshared'} by an earlier init()`)
+    throw new Error(
+      `wasm-optim: init({ shared: ${options.shared} }): the memory was already created ` +
+        `${rt.shared ? 'shared' : 'unshared'} by an earlier init()`,
+    )
   }
   if (!rt) {
     const { memory, shared } = createMemory(options.shared)
@@ -183,4 +293,3 @@ export function inMemory(a: ArrayBufferView): boolean {
 export function memoryStats(): MemoryStats {
   return runtime().arena.stats()
 }
-

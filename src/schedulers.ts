@@ -63,8 +63,14 @@ export abstract class LRScheduler {
     if (!Number.isInteger(state.lastEpoch) || state.lastEpoch < 0) {
       throw new RangeError(`${where}: lastEpoch must be an integer ≥ 0, got ${describe(state.lastEpoch)}`)
     }
-    if (!Array.isArray(state.baseLrs) || state.baseLrs.length !== this.baseLrs.length || !state.baseLrs.every(Number.isFinite)) {
-      throw new RangeError(`${where}: baseLrs must hold ${this.baseLrs.length} finite numbers, one per group, got ${describe(state.baseLrs)}`)
+    if (
+      !Array.isArray(state.baseLrs) ||
+      state.baseLrs.length !== this.baseLrs.length ||
+      !state.baseLrs.every(Number.isFinite)
+    ) {
+      throw new RangeError(
+        `${where}: baseLrs must hold ${this.baseLrs.length} finite numbers, one per group, got ${describe(state.baseLrs)}`,
+      )
     }
     this.lastEpoch = state.lastEpoch
     this.baseLrs.splice(0, this.baseLrs.length, ...state.baseLrs)
@@ -105,7 +111,10 @@ export class MultiStepLR extends LRScheduler {
   constructor(optimizer: HasParamGroups, { milestones, gamma = 0.1 }: { milestones: number[]; gamma?: number }) {
     super('MultiStepLR', optimizer)
     const c = options('MultiStepLR', { milestones, gamma })
-    if (!Array.isArray(milestones) || !milestones.every((m, i) => Number.isInteger(m) && m >= 1 && (i === 0 || m > milestones[i - 1]))) {
+    if (
+      !Array.isArray(milestones) ||
+      !milestones.every((m, i) => Number.isInteger(m) && m >= 1 && (i === 0 || m > milestones[i - 1]))
+    ) {
       c.fail(`milestones must be increasing integers ≥ 1, got ${JSON.stringify(milestones)}`)
     }
     c.nonNegative('gamma')
@@ -132,7 +141,8 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
-const cosine = (hi: number, lo: number, t: number, period: number) => lo + ((hi - lo) * (1 + Math.cos((Math.PI * t) / period))) / 2
+const cosine = (hi: number, lo: number, t: number, period: number) =>
+  lo + ((hi - lo) * (1 + Math.cos((Math.PI * t) / period))) / 2
 
 /** lr = ηmin + (base − ηmin)·(1 + cos(π·epoch/tMax))/2 (Loshchilov & Hutter, SGDR, 2017). */
 export class CosineAnnealingLR extends LRScheduler {
@@ -160,7 +170,10 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   readonly t0: number
   readonly tMult: number
   readonly etaMin: number
-  constructor(optimizer: HasParamGroups, { t0, tMult = 1, etaMin = 0 }: { t0: number; tMult?: number; etaMin?: number }) {
+  constructor(
+    optimizer: HasParamGroups,
+    { t0, tMult = 1, etaMin = 0 }: { t0: number; tMult?: number; etaMin?: number },
+  ) {
     super('CosineAnnealingWarmRestarts', optimizer)
     const c = options('CosineAnnealingWarmRestarts', { t0, tMult, etaMin })
     positiveInteger(c, 't0', t0)
@@ -187,7 +200,14 @@ export class LinearLR extends LRScheduler {
   readonly startFactor: number
   readonly endFactor: number
   readonly totalIters: number
-  constructor(optimizer: HasParamGroups, { startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
+  constructor(
+    optimizer: HasParamGroups,
+    {
+      startFactor = 1 / 3,
+      endFactor = 1,
+      totalIters = 5,
+    }: { startFactor?: number; endFactor?: number; totalIters?: number } = {},
+  ) {
     super('LinearLR', optimizer)
     const c = options('LinearLR', { startFactor, endFactor, totalIters })
     c.range('startFactor', 0, 1, true)
@@ -200,7 +220,10 @@ export class LinearLR extends LRScheduler {
     this.apply()
   }
   protected lrAt(base: number, epoch: number): number {
-    return base * (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(epoch, this.totalIters)) / this.totalIters)
+    return (
+      base *
+      (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(epoch, this.totalIters)) / this.totalIters)
+    )
   }
 }
 
@@ -216,15 +239,31 @@ export class OneCycleLR extends LRScheduler {
   readonly annealStrategy: 'cos' | 'linear'
   readonly divFactor: number
   readonly finalDivFactor: number
-  constructor(optimizer: HasParamGroups, { maxLr, totalSteps, pctStart = 0.3, annealStrategy = 'cos', divFactor = 25, finalDivFactor = 1e4 }: {
-    maxLr: number; totalSteps: number; pctStart?: number; annealStrategy?: 'cos' | 'linear'; divFactor?: number; finalDivFactor?: number
-  }) {
+  constructor(
+    optimizer: HasParamGroups,
+    {
+      maxLr,
+      totalSteps,
+      pctStart = 0.3,
+      annealStrategy = 'cos',
+      divFactor = 25,
+      finalDivFactor = 1e4,
+    }: {
+      maxLr: number
+      totalSteps: number
+      pctStart?: number
+      annealStrategy?: 'cos' | 'linear'
+      divFactor?: number
+      finalDivFactor?: number
+    },
+  ) {
     super('OneCycleLR', optimizer)
     const c = options('OneCycleLR', { maxLr, totalSteps, pctStart, divFactor, finalDivFactor })
     c.nonNegative('maxLr')
     positiveInteger(c, 'totalSteps', totalSteps)
     c.range('pctStart', 0, 1)
-    if (annealStrategy !== 'cos' && annealStrategy !== 'linear') c.fail(`annealStrategy must be 'cos' or 'linear', got ${describe(annealStrategy)}`)
+    if (annealStrategy !== 'cos' && annealStrategy !== 'linear')
+      c.fail(`annealStrategy must be 'cos' or 'linear', got ${describe(annealStrategy)}`)
     c.range('divFactor', 1, Infinity)
     c.range('finalDivFactor', 1, Infinity)
     if (pctStart * totalSteps < 2) c.fail(`pctStart · totalSteps must be at least 2, got ${pctStart * totalSteps}`)
@@ -238,7 +277,9 @@ export class OneCycleLR extends LRScheduler {
   }
   step(): void {
     if (this.lastEpoch + 1 >= this.totalSteps) {
-      throw new RangeError(`OneCycleLR.step(): stepped ${this.lastEpoch + 1} times, but totalSteps is ${this.totalSteps}`)
+      throw new RangeError(
+        `OneCycleLR.step(): stepped ${this.lastEpoch + 1} times, but totalSteps is ${this.totalSteps}`,
+      )
     }
     super.step()
   }
@@ -249,7 +290,9 @@ export class OneCycleLR extends LRScheduler {
     const last = this.totalSteps - 1
     const anneal = (from: number, to: number, pct: number) =>
       this.annealStrategy === 'cos' ? to + ((from - to) / 2) * (Math.cos(Math.PI * pct) + 1) : (to - from) * pct + from
-    return epoch <= peak ? anneal(initial, this.maxLr, epoch / peak) : anneal(this.maxLr, min, (epoch - peak) / (last - peak))
+    return epoch <= peak
+      ? anneal(initial, this.maxLr, epoch / peak)
+      : anneal(this.maxLr, min, (epoch - peak) / (last - peak))
   }
 }
 
@@ -272,16 +315,36 @@ export class ReduceLROnPlateau {
   lastEpoch = 0
   readonly #optimizer: HasParamGroups
 
-  constructor(optimizer: HasParamGroups, o: {
-    mode?: 'min' | 'max'; factor?: number; patience?: number; threshold?: number; thresholdMode?: 'rel' | 'abs'; cooldown?: number; minLr?: number; eps?: number
-  } = {}) {
+  constructor(
+    optimizer: HasParamGroups,
+    o: {
+      mode?: 'min' | 'max'
+      factor?: number
+      patience?: number
+      threshold?: number
+      thresholdMode?: 'rel' | 'abs'
+      cooldown?: number
+      minLr?: number
+      eps?: number
+    } = {},
+  ) {
     if (!optimizer || !Array.isArray(optimizer.paramGroups)) {
       throw new TypeError(`ReduceLROnPlateau: the first argument must be an optimizer, got ${describe(optimizer)}`)
     }
-    const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 } = o
+    const {
+      mode = 'min',
+      factor = 0.1,
+      patience = 10,
+      threshold = 1e-4,
+      thresholdMode = 'rel',
+      cooldown = 0,
+      minLr = 0,
+      eps = 1e-8,
+    } = o
     const c = options('ReduceLROnPlateau', { factor, patience, threshold, cooldown, minLr, eps })
     if (mode !== 'min' && mode !== 'max') c.fail(`mode must be 'min' or 'max', got ${describe(mode)}`)
-    if (thresholdMode !== 'rel' && thresholdMode !== 'abs') c.fail(`thresholdMode must be 'rel' or 'abs', got ${describe(thresholdMode)}`)
+    if (thresholdMode !== 'rel' && thresholdMode !== 'abs')
+      c.fail(`thresholdMode must be 'rel' or 'abs', got ${describe(thresholdMode)}`)
     c.range('factor', 0, 1)
     c.nonNegative('patience')
     c.nonNegative('threshold')
@@ -301,7 +364,8 @@ export class ReduceLROnPlateau {
   }
 
   step(metric: number): void {
-    if (typeof metric !== 'number' || Number.isNaN(metric)) throw new TypeError(`ReduceLROnPlateau.step(): metric must be a number, got ${describe(metric)}`)
+    if (typeof metric !== 'number' || Number.isNaN(metric))
+      throw new TypeError(`ReduceLROnPlateau.step(): metric must be a number, got ${describe(metric)}`)
     this.lastEpoch++
     if (this.#better(metric)) {
       this.best = metric
@@ -328,19 +392,33 @@ export class ReduceLROnPlateau {
   }
 
   stateDict(): { scheduler: string; lastEpoch: number; best: number; numBadEpochs: number; cooldownCounter: number } {
-    return { scheduler: 'ReduceLROnPlateau', lastEpoch: this.lastEpoch, best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter }
+    return {
+      scheduler: 'ReduceLROnPlateau',
+      lastEpoch: this.lastEpoch,
+      best: this.best,
+      numBadEpochs: this.numBadEpochs,
+      cooldownCounter: this.cooldownCounter,
+    }
   }
 
   loadStateDict(state: ReturnType<ReduceLROnPlateau['stateDict']>): void {
     const where = 'ReduceLROnPlateau.loadStateDict()'
-    if (!state || state.scheduler !== 'ReduceLROnPlateau') throw new TypeError(`${where}: the state is for ${describe(state?.scheduler)}`)
+    if (!state || state.scheduler !== 'ReduceLROnPlateau')
+      throw new TypeError(`${where}: the state is for ${describe(state?.scheduler)}`)
     for (const k of ['lastEpoch', 'numBadEpochs', 'cooldownCounter'] as const) {
-      if (!Number.isInteger(state[k]) || state[k] < 0) throw new RangeError(`${where}: ${k} must be an integer ≥ 0, got ${describe(state[k])}`)
+      if (!Number.isInteger(state[k]) || state[k] < 0)
+        throw new RangeError(`${where}: ${k} must be an integer ≥ 0, got ${describe(state[k])}`)
     }
     // JSON turns ±Infinity (no best yet) into null.
     const best = state.best === null ? (this.mode === 'min' ? Infinity : -Infinity) : state.best
-    if (typeof best !== 'number' || Number.isNaN(best)) throw new RangeError(`${where}: best must be a number, got ${describe(state.best)}`)
-    Object.assign(this, { lastEpoch: state.lastEpoch, best, numBadEpochs: state.numBadEpochs, cooldownCounter: state.cooldownCounter })
+    if (typeof best !== 'number' || Number.isNaN(best))
+      throw new RangeError(`${where}: best must be a number, got ${describe(state.best)}`)
+    Object.assign(this, {
+      lastEpoch: state.lastEpoch,
+      best,
+      numBadEpochs: state.numBadEpochs,
+      cooldownCounter: state.cooldownCounter,
+    })
   }
 
   #better(x: number): boolean {

@@ -29,7 +29,16 @@ export class StatsScalars {
   /** Adam's ε */
   eps = NaN
 
-  constructor(v: { mode: number; ic1: number; ic2: number; k1: number; kappa: number; lr: number; rc2?: number; eps?: number }) {
+  constructor(v: {
+    mode: number
+    ic1: number
+    ic2: number
+    k1: number
+    kappa: number
+    lr: number
+    rc2?: number
+    eps?: number
+  }) {
     this.mode = v.mode
     this.ic1 = v.ic1
     this.ic2 = v.ic2
@@ -45,7 +54,17 @@ export const NORMS_ONLY = new StatsScalars({ mode: 0, ic1: 0, ic2: 0, k1: 0, kap
 
 /** Accumulator layout (assembly/stats.ts). */
 export const SLOTS = 20
-const G2 = 0, P2 = 1, SIGNS = 2, AGREE = 3, SAMPLED = 4, U2 = 5, VALID = 6, GAMMA = 7, PSIGN = 8, GAMMA_HIST = 9, ETA_HIST = 14
+const G2 = 0,
+  P2 = 1,
+  SIGNS = 2,
+  AGREE = 3,
+  SAMPLED = 4,
+  U2 = 5,
+  VALID = 6,
+  GAMMA = 7,
+  PSIGN = 8,
+  GAMMA_HIST = 9,
+  ETA_HIST = 14
 
 export const MAX_SAMPLE_EVERY = 1024
 
@@ -140,7 +159,9 @@ export function summarise(acc: Float64Array, elements: number, mode: number, var
     paramNorm: Math.sqrt(acc[P2]),
     updateNorm: moving ? Math.sqrt((acc[U2] * elements) / acc[SAMPLED]) : null,
     signAgreement: moving ? (acc[SIGNS] > 0 ? acc[AGREE] / acc[SIGNS] : NaN) : null,
-    gamma: variance ? { mean: valid > 0 ? acc[GAMMA] / valid : NaN, histogram: fractions(acc, GAMMA_HIST, 5, valid) } : null,
+    gamma: variance
+      ? { mean: valid > 0 ? acc[GAMMA] / valid : NaN, histogram: fractions(acc, GAMMA_HIST, 5, valid) }
+      : null,
     eta2: variance ? { histogram: fractions(acc, ETA_HIST, 6, valid) } : null,
     signProbability: variance ? (valid > 0 ? acc[PSIGN] / valid : NaN) : null,
   }

@@ -31,7 +31,8 @@ export class Checker {
   #number(label: string, value: unknown, lo: number, hi: number, closed: boolean): number {
     if (typeof value === 'number' && value >= lo && (closed ? value <= hi : value < hi)) return value
     const text = `[${lo}, ${hi === Infinity ? '∞' : hi}${closed ? ']' : ')'}`
-    if (typeof value !== 'number') throw new TypeError(`${this.where}: ${label} must be a number in ${text}, got ${describe(value)}`)
+    if (typeof value !== 'number')
+      throw new TypeError(`${this.where}: ${label} must be a number in ${text}, got ${describe(value)}`)
     throw new RangeError(`${this.where}: ${label} must be in ${text}, got ${value}`)
   }
 
@@ -49,7 +50,9 @@ export class Checker {
   betas(key: string): [number, number] {
     const value = this.options[key]
     if (!Array.isArray(value) || value.length !== 2) {
-      throw new TypeError(`${this.where}: ${key} must be an array [β1, β2] of two numbers in [0, 1), got ${describe(value)}`)
+      throw new TypeError(
+        `${this.where}: ${key} must be an array [β1, β2] of two numbers in [0, 1), got ${describe(value)}`,
+      )
     }
     this.#number(`${key}[0]`, value[0], 0, 1, false)
     this.#number(`${key}[1]`, value[1], 0, 1, false)
@@ -58,7 +61,8 @@ export class Checker {
 
   flag(key: string): boolean {
     const value = this.options[key]
-    if (typeof value !== 'boolean') throw new TypeError(`${this.where}: ${key} must be true or false, got ${describe(value)}`)
+    if (typeof value !== 'boolean')
+      throw new TypeError(`${this.where}: ${key} must be true or false, got ${describe(value)}`)
     return value
   }
 

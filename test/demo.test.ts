@@ -14,7 +14,12 @@ describe('demo page (examples/browser)', () => {
   it('trains in a Web Worker and draws the curves', async () => {
     execFileSync(process.execPath, [`${root}/prepare-data.mjs`])
     await build({ root, configFile: `${root}/vite.config.ts`, logLevel: 'warn' })
-    const server = await preview({ root, configFile: `${root}/vite.config.ts`, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' })
+    const server = await preview({
+      root,
+      configFile: `${root}/vite.config.ts`,
+      preview: { port: 0, host: '127.0.0.1' },
+      logLevel: 'warn',
+    })
     const browser = await playwright.launch(chromium)
     try {
       const page = await browser.newPage({ viewport: { width: 1060, height: 900 } })
@@ -34,16 +39,25 @@ describe('demo page (examples/browser)', () => {
         }
         return worst
       })
-      await page.waitForFunction(() => [...document.querySelectorAll('#acc-chart polyline')].every((p) => Number(p.getAttribute('data-count')) >= 2), null, { timeout: 60_000 })
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('#acc-chart polyline')].every((p) => Number(p.getAttribute('data-count')) >= 2),
+        null,
+        { timeout: 60_000 },
+      )
       await page.click('#stop')
-      const curves = await page.$$eval('#loss-chart polyline', (lines) => lines.map((l) => ({
-        key: l.getAttribute('data-key'),
-        count: Number(l.getAttribute('data-count')),
-      })))
-      const rows = await page.$$eval('#stats tbody tr', (trs) => trs.map((tr) => {
-        const d = (tr as HTMLElement).dataset
-        return { key: d.key, first: Number(d.firstLoss), loss: Number(d.loss) }
-      }))
+      const curves = await page.$$eval('#loss-chart polyline', (lines) =>
+        lines.map((l) => ({
+          key: l.getAttribute('data-key'),
+          count: Number(l.getAttribute('data-count')),
+        })),
+      )
+      const rows = await page.$$eval('#stats tbody tr', (trs) =>
+        trs.map((tr) => {
+          const d = (tr as HTMLElement).dataset
+          return { key: d.key, first: Number(d.firstLoss), loss: Number(d.loss) }
+        }),
+      )
       mkdirSync('test-output', { recursive: true })
       await page.screenshot({ path: 'test-output/demo.png', fullPage: true })
       expect(errors).toEqual([])

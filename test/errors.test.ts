@@ -6,7 +6,10 @@ import { view } from '../src/runtime.js'
 import { OPTIMIZERS } from './helpers.js'
 import { f32, initState, referenceStep } from './reference.js'
 
-const spec = (n = 8) => ({ param: Float32Array.from({ length: n }, (_, i) => i - 3), grad: new Float32Array(n).fill(0.5) })
+const spec = (n = 8) => ({
+  param: Float32Array.from({ length: n }, (_, i) => i - 3),
+  grad: new Float32Array(n).fill(0.5),
+})
 
 /** Every readable parameter value and every state buffer of an optimizer, copied. */
 function snapshot(opt: Optimizer<object>, params: { param: Float32Array }[]): (Float32Array | string)[] {
@@ -19,7 +22,12 @@ function snapshot(opt: Optimizer<object>, params: { param: Float32Array }[]): (F
   }
   return [
     ...params.map(read),
-    ...opt.slots.flat().flatMap((s) => [new Float32Array([s.t]), ...Object.values(s.state).map((ptr) => Float32Array.from(view(ptr, s.n)))]),
+    ...opt.slots
+      .flat()
+      .flatMap((s) => [
+        new Float32Array([s.t]),
+        ...Object.values(s.state).map((ptr) => Float32Array.from(view(ptr, s.n))),
+      ]),
   ]
 }
 
@@ -67,7 +75,9 @@ describe('options are checked at construction', () => {
   })
 
   it('a group option is checked with the group named', () => {
-    expect(() => new Adam([{ params: [spec()] }, { params: [spec()], lr: -2 }])).toThrow(/Adam: paramGroups\[1\]: lr must be in \[0, ∞\), got -2/)
+    expect(() => new Adam([{ params: [spec()] }, { params: [spec()], lr: -2 }])).toThrow(
+      /Adam: paramGroups\[1\]: lr must be in \[0, ∞\), got -2/,
+    )
   })
 
   it('options must be an object', () => {
@@ -80,22 +90,97 @@ describe('parameters are checked at construction', () => {
     ['an empty list', () => new Adam([]), TypeError, /Adam: got an empty parameter list/],
     ['groups with no parameters', () => new Adam([{ params: [] }]), TypeError, /empty parameter list/],
     ['not an array', () => new Adam(spec() as never), TypeError, /params must be an array/],
-    ['lengths differ', () => new Adam([{ param: new Float32Array(3), grad: new Float32Array(4) }]), RangeError,
-      /params\[0\]: param and grad must have the same length, got 3 and 4/],
-    ['a Float64Array', () => new Adam([{ param: new Float64Array(3), grad: new Float32Array(3) }] as never), TypeError,
-      /params\[0\]\.param must be a Float32Array, got a Float64Array/],
-    ['a plain array', () => new Adam([{ param: new Float32Array(3), grad: [0, 0, 0] }] as never), TypeError,
-      /\.grad must be a Float32Array, got an Array of length 3/],
-    ['a missing grad', () => new Adam([{ param: new Float32Array(3) }] as never), TypeError, /\.grad must be a Float32Array, got undefined/],
-    ['groups mixed with parameters', () => new Adam([{ params: [spec()] }, spec()] as never), TypeError, /mixes parameter groups and parameters/],
-    ['group params not an array', () => new Adam([{ params: 3 }] as never), TypeError, /paramGroups\[0\]\.params must be an array, got 3/],
-    ['a parameter twice', () => { const s = spec(); return new Adam([s, { param: s.param, grad: new Float32Array(8) }]) }, TypeError, /overlaps/],
-    ['a parameter in two groups', () => { const s = spec(); return new Adam([{ params: [s] }, { params: [s] }]) }, TypeError, /overlaps/],
-    ['grad aliasing its param', () => { const a = new Float32Array(8); return new Adam([{ param: a, grad: a }]) }, TypeError,
-      /^Adam: paramGroups\[0\]\.params\[0\]\.param overlaps paramGroups\[0\]\.params\[0\]\.grad; each parameter needs its own memory/],
-    ['overlapping subarrays', () => { const a = new Float32Array(16); return new Adam([{ param: a.subarray(0, 8), grad: new Float32Array(8) }, { param: a.subarray(4, 12), grad: new Float32Array(8) }]) }, TypeError, /overlaps/],
-    ['a name used twice', () => new Adam([{ ...spec(), name: 'w' }, { ...spec(), name: 'w' }]), TypeError, /parameter name 'w' is used twice/],
-    ['a name that is not a string', () => new Adam([{ ...spec(), name: 3 }] as never), TypeError, /\.name must be a string, got 3/],
+    [
+      'lengths differ',
+      () => new Adam([{ param: new Float32Array(3), grad: new Float32Array(4) }]),
+      RangeError,
+      /params\[0\]: param and grad must have the same length, got 3 and 4/,
+    ],
+    [
+      'a Float64Array',
+      () => new Adam([{ param: new Float64Array(3), grad: new Float32Array(3) }] as never),
+      TypeError,
+      /params\[0\]\.param must be a Float32Array, got a Float64Array/,
+    ],
+    [
+      'a plain array',
+      () => new Adam([{ param: new Float32Array(3), grad: [0, 0, 0] }] as never),
+      TypeError,
+      /\.grad must be a Float32Array, got an Array of length 3/,
+    ],
+    [
+      'a missing grad',
+      () => new Adam([{ param: new Float32Array(3) }] as never),
+      TypeError,
+      /\.grad must be a Float32Array, got undefined/,
+    ],
+    [
+      'groups mixed with parameters',
+      () => new Adam([{ params: [spec()] }, spec()] as never),
+      TypeError,
+      /mixes parameter groups and parameters/,
+    ],
+    [
+      'group params not an array',
+      () => new Adam([{ params: 3 }] as never),
+      TypeError,
+      /paramGroups\[0\]\.params must be an array, got 3/,
+    ],
+    [
+      'a parameter twice',
+      () => {
+        const s = spec()
+        return new Adam([s, { param: s.param, grad: new Float32Array(8) }])
+      },
+      TypeError,
+      /overlaps/,
+    ],
+    [
+      'a parameter in two groups',
+      () => {
+        const s = spec()
+        return new Adam([{ params: [s] }, { params: [s] }])
+      },
+      TypeError,
+      /overlaps/,
+    ],
+    [
+      'grad aliasing its param',
+      () => {
+        const a = new Float32Array(8)
+        return new Adam([{ param: a, grad: a }])
+      },
+      TypeError,
+      /^Adam: paramGroups\[0\]\.params\[0\]\.param overlaps paramGroups\[0\]\.params\[0\]\.grad; each parameter needs its own memory/,
+    ],
+    [
+      'overlapping subarrays',
+      () => {
+        const a = new Float32Array(16)
+        return new Adam([
+          { param: a.subarray(0, 8), grad: new Float32Array(8) },
+          { param: a.subarray(4, 12), grad: new Float32Array(8) },
+        ])
+      },
+      TypeError,
+      /overlaps/,
+    ],
+    [
+      'a name used twice',
+      () =>
+        new Adam([
+          { ...spec(), name: 'w' },
+          { ...spec(), name: 'w' },
+        ]),
+      TypeError,
+      /parameter name 'w' is used twice/,
+    ],
+    [
+      'a name that is not a string',
+      () => new Adam([{ ...spec(), name: 3 }] as never),
+      TypeError,
+      /\.name must be a string, got 3/,
+    ],
   ]
   it.each(cases)('%s', (_, make, type, message) => {
     expect(make).toThrow(type)
@@ -104,7 +189,10 @@ describe('parameters are checked at construction', () => {
 
   it('disjoint subarrays of one buffer are fine', () => {
     const a = new Float32Array(16)
-    const opt = new Adam([{ param: a.subarray(0, 8), grad: new Float32Array(8) }, { param: a.subarray(8), grad: new Float32Array(8) }])
+    const opt = new Adam([
+      { param: a.subarray(0, 8), grad: new Float32Array(8) },
+      { param: a.subarray(8), grad: new Float32Array(8) },
+    ])
     opt.dispose()
   })
 
@@ -134,12 +222,46 @@ describe('a step that throws changes nothing', () => {
   }
 
   const mutations: [string, (s: ReturnType<typeof setup>) => void, ErrorConstructor, RegExp][] = [
-    ['lr set to NaN', (s) => { s.opt.paramGroups[1].lr = NaN }, RangeError, /Adam\.step\(\): paramGroups\[1\]: lr must be in \[0, ∞\), got NaN/],
-    ['betas set out of range', (s) => { s.opt.paramGroups[0].betas = [0.9, 1] }, RangeError, /paramGroups\[0\]: betas\[1\] must be in \[0, 1\), got 1/],
-    ['amsgrad switched on', (s) => { s.opt.paramGroups[0].amsgrad = true }, RangeError, /these options need the state buffer 'vmax', which was not allocated at construction/],
-    ['a parameter() disposed', (s) => { s.b.dispose() }, TypeError, /paramGroups\[1\]\.params\[0\]\.param lives in a parameter\(\) that was disposed/],
-    ['a param buffer transferred', (s) => { structuredClone(s.params[0].param.buffer, { transfer: [s.params[0].param.buffer] }) }, RangeError,
-      /paramGroups\[0\]\.params\[0\]\.param now has length 0, expected 37 \(was its ArrayBuffer transferred or detached\?\)/],
+    [
+      'lr set to NaN',
+      (s) => {
+        s.opt.paramGroups[1].lr = NaN
+      },
+      RangeError,
+      /Adam\.step\(\): paramGroups\[1\]: lr must be in \[0, ∞\), got NaN/,
+    ],
+    [
+      'betas set out of range',
+      (s) => {
+        s.opt.paramGroups[0].betas = [0.9, 1]
+      },
+      RangeError,
+      /paramGroups\[0\]: betas\[1\] must be in \[0, 1\), got 1/,
+    ],
+    [
+      'amsgrad switched on',
+      (s) => {
+        s.opt.paramGroups[0].amsgrad = true
+      },
+      RangeError,
+      /these options need the state buffer 'vmax', which was not allocated at construction/,
+    ],
+    [
+      'a parameter() disposed',
+      (s) => {
+        s.b.dispose()
+      },
+      TypeError,
+      /paramGroups\[1\]\.params\[0\]\.param lives in a parameter\(\) that was disposed/,
+    ],
+    [
+      'a param buffer transferred',
+      (s) => {
+        structuredClone(s.params[0].param.buffer, { transfer: [s.params[0].param.buffer] })
+      },
+      RangeError,
+      /paramGroups\[0\]\.params\[0\]\.param now has length 0, expected 37 \(was its ArrayBuffer transferred or detached\?\)/,
+    ],
   ]
 
   it.each(mutations)('%s', (_, mutate, type, message) => {

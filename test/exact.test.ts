@@ -23,7 +23,10 @@ async function runWasm(name: string, options: object, simd: boolean, resident: b
     if (resident) return parameter(d.theta)
     return { param: Float32Array.from(d.theta), grad: new Float32Array(d.theta.length) }
   })
-  const opt = new OPTIMIZERS[name](specs.map((s) => ({ params: [s] })), options)
+  const opt = new OPTIMIZERS[name](
+    specs.map((s) => ({ params: [s] })),
+    options,
+  )
   for (let t = 0; t < STEPS; t++) {
     specs.forEach((s, i) => s.grad.set(DATA[i].grads[t]))
     opt.step()
@@ -80,9 +83,12 @@ describe('bit-exact: SIMD build = scalar build = Math.fround reference', () => {
     expect(simd.params.at(-1)!.some((x, i) => x !== DATA.at(-1)!.theta[i])).toBe(true)
   })
 
-  it.each(CASES.filter((_, i) => i % 4 === 0))('parameter() buffers give the same bits as plain arrays: %s %j', async (name, options) => {
-    const plain = await runWasm(name, options, true, false)
-    const resident = await runWasm(name, options, true, true)
-    expectSameBits('parameter() vs plain arrays', resident, plain)
-  })
+  it.each(CASES.filter((_, i) => i % 4 === 0))(
+    'parameter() buffers give the same bits as plain arrays: %s %j',
+    async (name, options) => {
+      const plain = await runWasm(name, options, true, false)
+      const resident = await runWasm(name, options, true, true)
+      expectSameBits('parameter() vs plain arrays', resident, plain)
+    },
+  )
 })

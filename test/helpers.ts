@@ -1,11 +1,35 @@
-import { Adagrad, Adam, AdamW, Lion, MSGD, MSSD, MSVAG, RMSprop, SGD, SSD, SVAG, type Optimizer, type Params } from '../src/index.js'
+import {
+  Adagrad,
+  Adam,
+  AdamW,
+  Lion,
+  MSGD,
+  MSSD,
+  MSVAG,
+  RMSprop,
+  SGD,
+  SSD,
+  SVAG,
+  type Optimizer,
+  type Params,
+} from '../src/index.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Ctor = new (params: Params<any>, options?: any) => Optimizer<any>
 
 /** Every optimizer by the name the reference and the tests use. */
 export const OPTIMIZERS: Record<string, Ctor & { defaults: object }> = {
-  SGD, MSGD, SSD, MSSD, SVAG, MSVAG, Adam, AdamW, Lion, RMSprop, Adagrad,
+  SGD,
+  MSGD,
+  SSD,
+  MSSD,
+  SVAG,
+  MSVAG,
+  Adam,
+  AdamW,
+  Lion,
+  RMSprop,
+  Adagrad,
 }
 
 /** Cartesian product of option choices: every combination that takes another path in a kernel. */
@@ -24,7 +48,10 @@ export const CASES: [string, object][] = [
     [{}, { weightDecay: 0.01 }].map((o): [string, object] => [name, { lr: 0.01, ...o }]),
   ),
   ...['MSGD', 'MSSD'].flatMap((name) =>
-    [{ trackVariance: true }, { trackVariance: true, weightDecay: 0.01 }].map((o): [string, object] => [name, { lr: 0.01, ...o }]),
+    [{ trackVariance: true }, { trackVariance: true, weightDecay: 0.01 }].map((o): [string, object] => [
+      name,
+      { lr: 0.01, ...o },
+    ]),
   ),
   ...combos([{}, { maximize: true }], [{}, { weightDecay: 0.01 }], [{}, { amsgrad: true }]).map(
     (o): [string, object] => ['Adam', { lr: 0.01, ...o }],
@@ -36,9 +63,10 @@ export const CASES: [string, object][] = [
   ...combos([{}, { centered: true }], [{}, { momentum: 0.9 }], [{}, { weightDecay: 0.01 }]).map(
     (o): [string, object] => ['RMSprop', { lr: 0.01, ...o }],
   ),
-  ...[{}, { weightDecay: 0.01 }, { lrDecay: 0.01, initialAccumulatorValue: 0.1 }].map(
-    (o): [string, object] => ['Adagrad', { lr: 0.01, ...o }],
-  ),
+  ...[{}, { weightDecay: 0.01 }, { lrDecay: 0.01, initialAccumulatorValue: 0.1 }].map((o): [string, object] => [
+    'Adagrad',
+    { lr: 0.01, ...o },
+  ]),
 ]
 
 /** Seeded uniform [0, 1) generator (mulberry32): the tests are repeatable. */

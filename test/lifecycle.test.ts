@@ -42,7 +42,9 @@ describe('memory lifecycle', () => {
     const used = memoryStats()
     expect(used.usedBytes - start).toBe(4 * 4 * n)
 
-    expect(() => parameter(400_000_000)).toThrow(/cannot allocate 3200000000 bytes: the WebAssembly memory would need \d+ pages of 64 KiB, more than its maximum of 65536 \(4 GiB\)/)
+    expect(() => parameter(400_000_000)).toThrow(
+      /cannot allocate 3200000000 bytes: the WebAssembly memory would need \d+ pages of 64 KiB, more than its maximum of 65536 \(4 GiB\)/,
+    )
     expect(memoryStats()).toEqual(used)
 
     opt.step()

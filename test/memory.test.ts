@@ -27,9 +27,13 @@ describe('memory (shared WebAssembly.Memory, the default in Node)', () => {
   })
 
   it('freed neighbours merge: a block as large as three freed ones fits without growing', () => {
-    const a = parameter(40_000), b = parameter(40_000), c = parameter(40_000)
+    const a = parameter(40_000),
+      b = parameter(40_000),
+      c = parameter(40_000)
     const grown = memoryStats().memoryBytes
-    b.dispose(); a.dispose(); c.dispose()
+    b.dispose()
+    a.dispose()
+    c.dispose()
     const big = parameter(120_000)
     expect(memoryStats().memoryBytes).toBe(grown)
     big.dispose()

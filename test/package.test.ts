@@ -18,7 +18,8 @@ import { chromium } from './chromium.js'
 const BUDGET_BYTES = 64_000
 const repo = resolve('.')
 const dir = mkdtempSync(join(tmpdir(), 'wasm-optim-consumer-'))
-const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+const run = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
 
 describe('the packed package', () => {
   let packed: { filename: string; size: number; files: { path: string }[] }
@@ -26,7 +27,9 @@ describe('the packed package', () => {
   beforeAll(() => {
     // npm test has built dist/ already; tsc writes only dist/, which no other test reads.
     execFileSync('npm', ['run', 'build:ts', '--silent'], { cwd: repo, stdio: 'ignore' })
-    packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: repo, encoding: 'utf8' }))[0]
+    packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: repo, encoding: 'utf8' }),
+    )[0]
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, packed.filename)])
   }, 120_000)
@@ -43,7 +46,9 @@ describe('the packed package', () => {
   })
 
   it('(a) imports and steps in Node', () => {
-    writeFileSync(join(dir, 'node.mjs'), `
+    writeFileSync(
+      join(dir, 'node.mjs'),
+      `
       import { init, Adam, parameter, memoryStats } from 'wasm-optim'
       const { simd } = await init()
       const w = parameter(new Float32Array([1, -1]))
@@ -51,13 +56,16 @@ describe('the packed package', () => {
       const opt = new Adam([w], { lr: 0.1 })
       opt.step()
       console.log(JSON.stringify({ simd, theta: Array.from(w.param), blocks: memoryStats().blocks }))
-    `)
+    `,
+    )
     const out = JSON.parse(run(process.execPath, ['node.mjs']))
     expect(out).toEqual({ simd: true, theta: [Math.fround(0.9), Math.fround(-0.9)], blocks: 2 })
   })
 
   it('(b) type-checks a TypeScript consumer against the shipped .d.ts', () => {
-    writeFileSync(join(dir, 'consumer.ts'), `
+    writeFileSync(
+      join(dir, 'consumer.ts'),
+      `
       import { init, MSVAG, Adam, parameter, memoryStats, type AdamOptions, type MemoryStats } from 'wasm-optim'
       const { simd }: { simd: boolean } = await init({ simd: true })
       const p = parameter(10, { name: 'w' })
@@ -74,26 +82,48 @@ describe('the packed package', () => {
       // @ts-expect-error param must be a Float32Array
       new Adam([{ param: [1, 2], grad: new Float32Array(2) }])
       console.log(simd, stats.blocks, adam.paramGroups.length)
-    `)
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, types: [] },
-      files: ['consumer.ts'],
-    }))
+    `,
+    )
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noEmit: true,
+          types: [],
+        },
+        files: ['consumer.ts'],
+      }),
+    )
     run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'])
   })
 
   it('(c) bundles with Vite and steps in headless Chromium', async () => {
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>consumer</title><pre id="out">running</pre><script type="module" src="./main.js"></script>')
-    writeFileSync(join(dir, 'main.js'), `
+    writeFileSync(
+      join(dir, 'index.html'),
+      '<!doctype html><title>consumer</title><pre id="out">running</pre><script type="module" src="./main.js"></script>',
+    )
+    writeFileSync(
+      join(dir, 'main.js'),
+      `
       import { init, Adam, parameter } from 'wasm-optim'
       const { simd } = await init()
       const w = parameter(new Float32Array([1, -1]))
       w.grad.set([0.5, -0.5])
       new Adam([w], { lr: 0.1 }).step()
       document.getElementById('out').textContent = JSON.stringify({ simd, theta: Array.from(w.param) })
-    `)
+    `,
+    )
     await build({ root: dir, configFile: false, logLevel: 'warn', build: { outDir: 'dist', target: 'es2022' } })
-    const server = await preview({ root: dir, configFile: false, logLevel: 'warn', preview: { port: 0, host: '127.0.0.1' } })
+    const server = await preview({
+      root: dir,
+      configFile: false,
+      logLevel: 'warn',
+      preview: { port: 0, host: '127.0.0.1' },
+    })
     const browser = await playwright.launch(chromium)
     try {
       const page = await browser.newPage()
@@ -108,7 +138,9 @@ describe('the packed package', () => {
   }, 60_000)
 
   it('(d) loads as a plain ES module from a static server, no bundler', async () => {
-    writeFileSync(join(dir, 'plain.html'), `<!doctype html><title>plain</title><pre id="out">running</pre>
+    writeFileSync(
+      join(dir, 'plain.html'),
+      `<!doctype html><title>plain</title><pre id="out">running</pre>
       <script type="importmap">{ "imports": { "wasm-optim": "./node_modules/wasm-optim/dist/index.js" } }</script>
       <script type="module">
         import { init, SGD, parameter } from 'wasm-optim'
@@ -117,7 +149,8 @@ describe('the packed package', () => {
         w.grad.set([1, 1])
         new SGD([w], { lr: 0.5 }).step()
         document.getElementById('out').textContent = JSON.stringify({ simd, theta: Array.from(w.param) })
-      </script>`)
+      </script>`,
+    )
     const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' }
     const server = createServer((req, res) => {
       try {

@@ -15,8 +15,18 @@ const betas = fc.tuple(unit, unit)
 
 /** Valid options for each optimizer, over their whole ranges and every flag. */
 const OPTIONS: Record<string, fc.Arbitrary<object>> = {
-  SGD: fc.record({ lr, momentum: unit, dampening: fc.double({ min: 0, max: 1, noNaN: true }), weightDecay: small, maximize: bool, nesterov: bool })
-    .map((o) => (o.nesterov && (o.momentum === 0 || o.dampening !== 0) ? { ...o, dampening: 0, momentum: o.momentum || 0.5 } : o)),
+  SGD: fc
+    .record({
+      lr,
+      momentum: unit,
+      dampening: fc.double({ min: 0, max: 1, noNaN: true }),
+      weightDecay: small,
+      maximize: bool,
+      nesterov: bool,
+    })
+    .map((o) =>
+      o.nesterov && (o.momentum === 0 || o.dampening !== 0) ? { ...o, dampening: 0, momentum: o.momentum || 0.5 } : o,
+    ),
   MSGD: fc.record({ lr, beta: unit, weightDecay: small, trackVariance: bool }),
   SSD: fc.record({ lr, weightDecay: small }),
   MSSD: fc.record({ lr, beta: unit, weightDecay: small, trackVariance: bool }),
@@ -32,17 +42,36 @@ const OPTIONS: Record<string, fc.Arbitrary<object>> = {
 /** Any float32, with the hard ones (±0, subnormals, ±max, NaN, ±Infinity) well represented. */
 const hard = fc.oneof(
   fc.float(),
-  fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1.4e-45, -1.4e-45, 1.1754942e-38, 3.4028235e38, -3.4028235e38, 1e20, -1e-20),
+  fc.constantFrom(
+    0,
+    -0,
+    NaN,
+    Infinity,
+    -Infinity,
+    1.4e-45,
+    -1.4e-45,
+    1.1754942e-38,
+    3.4028235e38,
+    -3.4028235e38,
+    1e20,
+    -1e-20,
+  ),
   fc.float({ min: -10, max: 10, noNaN: true }),
 )
 /** Finite, moderate values: squares and sums cannot overflow. */
-const moderate = fc.oneof(fc.constantFrom(0, -0, 1.4e-45), fc.float({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }))
+const moderate = fc.oneof(
+  fc.constantFrom(0, -0, 1.4e-45),
+  fc.float({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }),
+)
 
 const problem = (values: fc.Arbitrary<number>) =>
   fc.nat({ max: 40 }).chain((n) =>
     fc.record({
       theta: fc.float32Array({ minLength: n, maxLength: n, min: -100, max: 100, noNaN: true, noDefaultInfinity: true }),
-      grads: fc.array(fc.array(values, { minLength: n, maxLength: n }).map((a) => Float32Array.from(a)), { minLength: 1, maxLength: 5 }),
+      grads: fc.array(
+        fc.array(values, { minLength: n, maxLength: n }).map((a) => Float32Array.from(a)),
+        { minLength: 1, maxLength: 5 },
+      ),
     }),
   )
 
@@ -66,7 +95,9 @@ beforeAll(async () => {
 
 describe('properties', () => {
   it('SIMD, scalar and the Math.fround reference agree bit for bit on any input', async () => {
-    const arbitrary = fc.constantFrom(...Object.keys(OPTIONS)).chain((name) => fc.tuple(fc.constant(name), OPTIONS[name], problem(hard)))
+    const arbitrary = fc
+      .constantFrom(...Object.keys(OPTIONS))
+      .chain((name) => fc.tuple(fc.constant(name), OPTIONS[name], problem(hard)))
     await fc.assert(
       fc.asyncProperty(arbitrary, async ([name, options, { theta, grads }]) => {
         const simd = await runWasm(name, options, true, theta, grads)
@@ -92,7 +123,14 @@ describe('properties', () => {
     const cases = fc.oneof(
       fc.tuple(fc.constant('MSVAG'), OPTIONS.MSVAG),
       fc.tuple(fc.constant('SVAG'), OPTIONS.SVAG),
-      fc.tuple(fc.constant('Adagrad'), fc.record({ lr, initialAccumulatorValue: fc.constant(0), eps: fc.double({ min: 1e-10, max: 0.1, noNaN: true }) })),
+      fc.tuple(
+        fc.constant('Adagrad'),
+        fc.record({
+          lr,
+          initialAccumulatorValue: fc.constant(0),
+          eps: fc.double({ min: 1e-10, max: 0.1, noNaN: true }),
+        }),
+      ),
     )
     await fc.assert(
       fc.asyncProperty(cases, problem(moderate), async ([name, options], { theta, grads }) => {
@@ -110,9 +148,9 @@ describe('properties', () => {
       fc.constantFrom(-1, NaN, Infinity, -Infinity, -1e-300, '0.1', null, undefined, true, [0.1], {}),
       fc.double({ max: -Number.MIN_VALUE, noNaN: true }),
     )
-    const arbitrary = fc.constantFrom(...Object.keys(OPTIONS)).chain((name) =>
-      fc.tuple(fc.constant(name), fc.constantFrom(...Object.keys(OPTIMIZERS[name].defaults)), bad),
-    )
+    const arbitrary = fc
+      .constantFrom(...Object.keys(OPTIONS))
+      .chain((name) => fc.tuple(fc.constant(name), fc.constantFrom(...Object.keys(OPTIMIZERS[name].defaults)), bad))
     await fc.assert(
       fc.asyncProperty(arbitrary, async ([name, key, value]) => {
         const ctor = OPTIMIZERS[name]
@@ -125,10 +163,16 @@ describe('properties', () => {
         expect(() => new ctor([spec], { [key]: value })).toThrow(new RegExp(`: ${key}`))
         const opt = new ctor([spec])
         opt.step()
-        const before = [Float32Array.from(spec.param), ...Object.values(opt.slots[0][0].state).map((p) => Float32Array.from(view(p, 3)))]
+        const before = [
+          Float32Array.from(spec.param),
+          ...Object.values(opt.slots[0][0].state).map((p) => Float32Array.from(view(p, 3))),
+        ]
         ;(opt.paramGroups[0] as Record<string, unknown>)[key] = value
         expect(() => opt.step()).toThrow(type)
-        const after = [Float32Array.from(spec.param), ...Object.values(opt.slots[0][0].state).map((p) => Float32Array.from(view(p, 3)))]
+        const after = [
+          Float32Array.from(spec.param),
+          ...Object.values(opt.slots[0][0].state).map((p) => Float32Array.from(view(p, 3))),
+        ]
         expect(after).toEqual(before)
         expect(opt.slots[0][0].t).toBe(1)
         opt.dispose()

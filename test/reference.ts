@@ -21,14 +21,25 @@ const clamp01 = (x: number) => {
 /** The state buffers each optimizer keeps for the given options. */
 export function stateNames(name: string, o: Options): string[] {
   switch (name) {
-    case 'SGD': return o.momentum > 0 ? ['b'] : []
-    case 'SSD': return []
-    case 'MSGD': case 'MSSD': return o.trackVariance ? ['m', 'v'] : ['m']
-    case 'Lion': return ['m']
-    case 'SVAG': case 'MSVAG': return ['m', 'v']
-    case 'Adam': case 'AdamW': return o.amsgrad ? ['m', 'v', 'vmax'] : ['m', 'v']
-    case 'RMSprop': return ['v', ...(o.centered ? ['a'] : []), ...(o.momentum > 0 ? ['b'] : [])]
-    case 'Adagrad': return ['s']
+    case 'SGD':
+      return o.momentum > 0 ? ['b'] : []
+    case 'SSD':
+      return []
+    case 'MSGD':
+    case 'MSSD':
+      return o.trackVariance ? ['m', 'v'] : ['m']
+    case 'Lion':
+      return ['m']
+    case 'SVAG':
+    case 'MSVAG':
+      return ['m', 'v']
+    case 'Adam':
+    case 'AdamW':
+      return o.amsgrad ? ['m', 'v', 'vmax'] : ['m', 'v']
+    case 'RMSprop':
+      return ['v', ...(o.centered ? ['a'] : []), ...(o.momentum > 0 ? ['b'] : [])]
+    case 'Adagrad':
+      return ['s']
   }
   throw new Error(`no reference for ${name}`)
 }
@@ -47,7 +58,9 @@ export function referenceStep(name: string, o: Options, p: Vec, g: Vec, s: State
   const decayOf = () => r(1 - o.lr * o.weightDecay)
   switch (name) {
     case 'SGD': {
-      const wd = r(o.weightDecay), mu = r(o.momentum), d1 = r(1 - o.dampening)
+      const wd = r(o.weightDecay),
+        mu = r(o.momentum),
+        d1 = r(1 - o.dampening)
       for (let i = 0; i < n; i++) {
         let gi = g[i]
         if (o.maximize) gi = -gi
@@ -61,8 +74,11 @@ export function referenceStep(name: string, o: Options, p: Vec, g: Vec, s: State
       }
       return
     }
-    case 'MSGD': case 'MSSD': {
-      const beta = r(o.beta), omb = r(1 - o.beta), decay = decayOf()
+    case 'MSGD':
+    case 'MSSD': {
+      const beta = r(o.beta),
+        omb = r(1 - o.beta),
+        decay = decayOf()
       const step = name === 'MSGD' ? r(o.lr / (1 - o.beta ** t)) : lr
       for (let i = 0; i < n; i++) {
         const pi = decay !== 1 ? r(decay * p[i]) : p[i]
@@ -81,8 +97,11 @@ export function referenceStep(name: string, o: Options, p: Vec, g: Vec, s: State
       }
       return
     }
-    case 'SVAG': case 'MSVAG': {
-      const beta = r(o.beta), omb = r(1 - o.beta), decay = decayOf()
+    case 'SVAG':
+    case 'MSVAG': {
+      const beta = r(o.beta),
+        omb = r(1 - o.beta),
+        decay = decayOf()
       const bt = o.beta ** t
       const rho = Math.min(((1 - o.beta) * (1 + bt)) / ((1 + o.beta) * (1 - bt)), 0.9999)
       const ic = r(1 / (1 - bt))
@@ -101,13 +120,19 @@ export function referenceStep(name: string, o: Options, p: Vec, g: Vec, s: State
       }
       return
     }
-    case 'Adam': case 'AdamW': {
+    case 'Adam':
+    case 'AdamW': {
       const [b1, b2] = o.betas
       const decoupled = name === 'AdamW'
       const wd = decoupled ? 0 : r(o.weightDecay)
       const decay = decoupled ? decayOf() : 1
-      const B1 = r(b1), OMB1 = r(1 - b1), B2 = r(b2), OMB2 = r(1 - b2)
-      const lrc1 = r(o.lr / (1 - b1 ** t)), rc2 = r(1 / Math.sqrt(1 - b2 ** t)), eps = r(o.eps)
+      const B1 = r(b1),
+        OMB1 = r(1 - b1),
+        B2 = r(b2),
+        OMB2 = r(1 - b2)
+      const lrc1 = r(o.lr / (1 - b1 ** t)),
+        rc2 = r(1 / Math.sqrt(1 - b2 ** t)),
+        eps = r(o.eps)
       for (let i = 0; i < n; i++) {
         let pi = p[i]
         let gi = g[i]
@@ -128,17 +153,26 @@ export function referenceStep(name: string, o: Options, p: Vec, g: Vec, s: State
     }
     case 'Lion': {
       const [b1, b2] = o.betas
-      const B1 = r(b1), OMB1 = r(1 - b1), B2 = r(b2), OMB2 = r(1 - b2), decay = decayOf()
+      const B1 = r(b1),
+        OMB1 = r(1 - b1),
+        B2 = r(b2),
+        OMB2 = r(1 - b2),
+        decay = decayOf()
       for (let i = 0; i < n; i++) {
         const pi = decay !== 1 ? r(decay * p[i]) : p[i]
-        const gi = g[i], m = s.m[i]
+        const gi = g[i],
+          m = s.m[i]
         p[i] = r(pi - r(lr * sign(r(r(B1 * m) + r(OMB1 * gi)))))
         s.m[i] = r(r(B2 * m) + r(OMB2 * gi))
       }
       return
     }
     case 'RMSprop': {
-      const alpha = r(o.alpha), oma = r(1 - o.alpha), eps = r(o.eps), mu = r(o.momentum), wd = r(o.weightDecay)
+      const alpha = r(o.alpha),
+        oma = r(1 - o.alpha),
+        eps = r(o.eps),
+        mu = r(o.momentum),
+        wd = r(o.weightDecay)
       for (let i = 0; i < n; i++) {
         const pi = p[i]
         let gi = g[i]
@@ -163,7 +197,9 @@ export function referenceStep(name: string, o: Options, p: Vec, g: Vec, s: State
       return
     }
     case 'Adagrad': {
-      const clr = r(o.lr / (1 + (t - 1) * o.lrDecay)), eps = r(o.eps), wd = r(o.weightDecay)
+      const clr = r(o.lr / (1 + (t - 1) * o.lrDecay)),
+        eps = r(o.eps),
+        wd = r(o.weightDecay)
       for (let i = 0; i < n; i++) {
         const pi = p[i]
         let gi = g[i]

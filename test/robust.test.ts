@@ -47,7 +47,14 @@ describe.each([true, false])('clipping (simd: %s)', (simd) => {
     expect(norm).toBe(expectedNorm)
     expect(Math.abs(norm - plainNorm) / plainNorm).toBeLessThan(1e-12)
     const coef = Math.fround(1 / (expectedNorm + 1e-6))
-    grads().forEach((g, i) => expect(firstBitDifference(g, before[i].map((x) => Math.fround(x * coef)))).toBe(-1))
+    grads().forEach((g, i) =>
+      expect(
+        firstBitDifference(
+          g,
+          before[i].map((x) => Math.fround(x * coef)),
+        ),
+      ).toBe(-1),
+    )
     // Now below the threshold: nothing changes.
     const clipped = grads().map((g) => Float32Array.from(g))
     expect(opt.clipGradNorm(10)).toBeCloseTo(1, 5)
@@ -62,7 +69,14 @@ describe.each([true, false])('clipping (simd: %s)', (simd) => {
     const before = grads().map((g) => Float32Array.from(g))
     const opt = new SGD(specs)
     opt.clipGradValue(0.5)
-    grads().forEach((g, i) => expect(firstBitDifference(g, before[i].map((x) => Math.min(Math.max(x, -0.5), 0.5)))).toBe(-1))
+    grads().forEach((g, i) =>
+      expect(
+        firstBitDifference(
+          g,
+          before[i].map((x) => Math.min(Math.max(x, -0.5), 0.5)),
+        ),
+      ).toBe(-1),
+    )
     expect(grads()[0][17_000]).toBeNaN()
     opt.dispose()
   })
@@ -79,7 +93,9 @@ describe('clipping: bad input', () => {
     grads()[1][3] = Infinity
     before[1][3] = Infinity
     expect(opt.clipGradNorm(1)).toBe(Infinity)
-    expect(() => opt.clipGradNorm(1, { errorIfNonfinite: true })).toThrow(/total gradient norm is Infinity; gradients were not changed/)
+    expect(() => opt.clipGradNorm(1, { errorIfNonfinite: true })).toThrow(
+      /total gradient norm is Infinity; gradients were not changed/,
+    )
     grads().forEach((g, i) => expect(firstBitDifference(g, before[i])).toBe(-1))
   })
 })
@@ -93,7 +109,9 @@ describe('non-finite gradients', () => {
   }
   const snapshot = (r: ReturnType<typeof run>) => [
     ...r.specs.map((s) => Float32Array.from(s.param)),
-    ...r.opt.slots.flat().flatMap((s) => [new Float32Array([s.t]), ...Object.values(s.state).map((p) => Float32Array.from(view(p, s.n)))]),
+    ...r.opt.slots
+      .flat()
+      .flatMap((s) => [new Float32Array([s.t]), ...Object.values(s.state).map((p) => Float32Array.from(view(p, s.n)))]),
   ]
 
   it.each([
@@ -137,7 +155,9 @@ describe('non-finite gradients', () => {
     const r = run('throw')
     const before = snapshot(r)
     r.grads()[0][20_000] = NaN
-    expect(() => r.opt.step()).toThrow(/MSVAG\.step\(\): paramGroups\[0\]\.params\[0\]\.grad\[20000\] is NaN; nothing was changed/)
+    expect(() => r.opt.step()).toThrow(
+      /MSVAG\.step\(\): paramGroups\[0\]\.params\[0\]\.grad\[20000\] is NaN; nothing was changed/,
+    )
     expect(snapshot(r)).toEqual(before)
   })
 
@@ -153,7 +173,9 @@ describe('non-finite gradients', () => {
   it('rejects an unknown policy, at construction and at step()', async () => {
     await init()
     const { specs } = setup()
-    expect(() => new Adam(specs, { nonFinite: 'ignore' as never })).toThrow(/Adam: options: nonFinite must be 'propagate', 'skip' or 'throw', got "ignore"/)
+    expect(() => new Adam(specs, { nonFinite: 'ignore' as never })).toThrow(
+      /Adam: options: nonFinite must be 'propagate', 'skip' or 'throw', got "ignore"/,
+    )
     const opt = new Adam(specs)
     opt.nonFinite = 'never' as never
     expect(() => opt.step()).toThrow(/Adam\.step\(\): nonFinite must be/)

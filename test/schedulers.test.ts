@@ -2,15 +2,28 @@
 // and of the closed forms, per group, and resumption from a checkpoint to the bit.
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
-  Adam, CosineAnnealingLR, CosineAnnealingWarmRestarts, ExponentialLR, LinearLR, MultiStepLR, OneCycleLR,
-  ReduceLROnPlateau, SGD, StepLR, init, type LRScheduler,
+  Adam,
+  CosineAnnealingLR,
+  CosineAnnealingWarmRestarts,
+  ExponentialLR,
+  LinearLR,
+  MultiStepLR,
+  OneCycleLR,
+  ReduceLROnPlateau,
+  SGD,
+  StepLR,
+  init,
+  type LRScheduler,
 } from '../src/index.js'
 import { randomData } from './helpers.js'
 
 const spec = () => ({ param: new Float32Array(4), grad: new Float32Array(4) })
 /** An SGD with two groups (lr 0.05 and 0.1) and the lrs a scheduler gives it over `epochs` steps. */
 function lrs(make: (opt: SGD) => LRScheduler, epochs: number, lr = 0.05): number[][] {
-  const opt = new SGD([{ params: [spec()], lr }, { params: [spec()], lr: 2 * lr }])
+  const opt = new SGD([
+    { params: [spec()], lr },
+    { params: [spec()], lr: 2 * lr },
+  ])
   const s = make(opt)
   const out = [opt.paramGroups.map((g) => g.lr)]
   for (let e = 1; e < epochs; e++) {
@@ -68,7 +81,10 @@ describe('schedules', () => {
 
   it('LinearLR warm-up (PyTorch example: startFactor 0.5, totalIters 4)', () => {
     const r = lrs((o) => new LinearLR(o, { startFactor: 0.5, totalIters: 4 }), 7)
-    close(r.map((x) => x[0]), [0.025, 0.03125, 0.0375, 0.04375, 0.05, 0.05, 0.05])
+    close(
+      r.map((x) => x[0]),
+      [0.025, 0.03125, 0.0375, 0.04375, 0.05, 0.05, 0.05],
+    )
   })
 
   it('OneCycleLR: up from maxLr/25 to maxLr over 30%, down to maxLr/25/1e4, then refuses to go on', () => {
@@ -101,12 +117,32 @@ describe('schedules', () => {
 
   it.each([
     ['StepLR stepSize 0', (o: SGD) => new StepLR(o, { stepSize: 0 }), /StepLR: stepSize must be an integer ≥ 1, got 0/],
-    ['ExponentialLR γ -1', (o: SGD) => new ExponentialLR(o, { gamma: -1 }), /ExponentialLR: gamma must be in \[0, ∞\), got -1/],
-    ['MultiStepLR unsorted', (o: SGD) => new MultiStepLR(o, { milestones: [5, 3] }), /milestones must be increasing integers ≥ 1, got \[5,3\]/],
-    ['OneCycleLR pctStart 1', (o: SGD) => new OneCycleLR(o, { maxLr: 1, totalSteps: 10, pctStart: 1 }), /pctStart must be in \[0, 1\), got 1/],
+    [
+      'ExponentialLR γ -1',
+      (o: SGD) => new ExponentialLR(o, { gamma: -1 }),
+      /ExponentialLR: gamma must be in \[0, ∞\), got -1/,
+    ],
+    [
+      'MultiStepLR unsorted',
+      (o: SGD) => new MultiStepLR(o, { milestones: [5, 3] }),
+      /milestones must be increasing integers ≥ 1, got \[5,3\]/,
+    ],
+    [
+      'OneCycleLR pctStart 1',
+      (o: SGD) => new OneCycleLR(o, { maxLr: 1, totalSteps: 10, pctStart: 1 }),
+      /pctStart must be in \[0, 1\), got 1/,
+    ],
     ['LinearLR startFactor 0', (o: SGD) => new LinearLR(o, { startFactor: 0 }), /startFactor must be > 0/],
-    ['ReduceLROnPlateau factor 1', (o: SGD) => new ReduceLROnPlateau(o, { factor: 1 }), /factor must be in \[0, 1\), got 1/],
-    ['not an optimizer', () => new StepLR({} as SGD, { stepSize: 1 }), /StepLR: the first argument must be an optimizer/],
+    [
+      'ReduceLROnPlateau factor 1',
+      (o: SGD) => new ReduceLROnPlateau(o, { factor: 1 }),
+      /factor must be in \[0, 1\), got 1/,
+    ],
+    [
+      'not an optimizer',
+      () => new StepLR({} as SGD, { stepSize: 1 }),
+      /StepLR: the first argument must be an optimizer/,
+    ],
   ])('rejects %s and leaves the lr alone', (_, make, message) => {
     const opt = new SGD([spec()], { lr: 0.3 })
     expect(() => make(opt)).toThrow(message)
@@ -133,7 +169,9 @@ describe('a scheduled run resumes from a checkpoint to the bit', () => {
     const optB = new Adam([b], { lr: 0.01 })
     const sB = new CosineAnnealingWarmRestarts(optB, { t0: 7, tMult: 2, etaMin: 1e-4 })
     train(0, 30, optB, sB, b)
-    const checkpoint = JSON.parse(JSON.stringify({ param: Array.from(b.param), opt: optB.stateDict(), sched: sB.stateDict() }))
+    const checkpoint = JSON.parse(
+      JSON.stringify({ param: Array.from(b.param), opt: optB.stateDict(), sched: sB.stateDict() }),
+    )
 
     const c = { param: Float32Array.from(checkpoint.param), grad: new Float32Array(1000) }
     const optC = new Adam([c], { lr: 0.5 })
@@ -149,9 +187,13 @@ describe('a scheduled run resumes from a checkpoint to the bit', () => {
   it('a scheduler state of another kind or size is refused', () => {
     const opt = new SGD([spec()])
     const s = new StepLR(opt, { stepSize: 3 })
-    expect(() => s.loadStateDict(new ExponentialLR(opt, { gamma: 0.5 }).stateDict())).toThrow(/the state is for "ExponentialLR", this scheduler is StepLR/)
+    expect(() => s.loadStateDict(new ExponentialLR(opt, { gamma: 0.5 }).stateDict())).toThrow(
+      /the state is for "ExponentialLR", this scheduler is StepLR/,
+    )
     const two = new SGD([{ params: [spec()] }, { params: [spec()] }])
-    expect(() => s.loadStateDict(new StepLR(two, { stepSize: 3 }).stateDict())).toThrow(/baseLrs must hold 1 finite numbers/)
+    expect(() => s.loadStateDict(new StepLR(two, { stepSize: 3 }).stateDict())).toThrow(
+      /baseLrs must hold 1 finite numbers/,
+    )
     const p = new ReduceLROnPlateau(opt)
     p.loadStateDict(JSON.parse(JSON.stringify(p.stateDict())))
     expect(p.best).toBe(Infinity)

@@ -12,18 +12,45 @@ const STEPS = 10
 /** erf to 1e-7 (Abramowitz & Stegun 7.1.26), for the float64 reference. */
 function erf(x: number): number {
   const t = 1 / (1 + 0.3275911 * Math.abs(x))
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x)
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x)
   return Math.sign(x) * y
 }
 
-const bin = (x: number, edges: number[]) => Math.min(edges.findIndex((e, i) => x >= e && x < edges[i + 1]), edges.length - 2)
+const bin = (x: number, edges: number[]) =>
+  Math.min(
+    edges.findIndex((e, i) => x >= e && x < edges[i + 1]),
+    edges.length - 2,
+  )
 
 /**
  * The diagnostics in float64, from θ, g and the state after step t. Norms over every element;
  * the rest over the sample: groups of four elements whose index is a multiple of `every`.
  */
-function reference(name: string, o: Record<string, any>, t: number, p: Float32Array, g: Float32Array, m: Float32Array | undefined, v: Float32Array | undefined, every: number) {
-  const out = { g2: 0, p2: 0, u2: 0, sampled: 0, gamma: 0, prob: 0, valid: 0, signs: 0, agree: 0, gh: [0, 0, 0, 0, 0], eh: [0, 0, 0, 0, 0, 0] }
+function reference(
+  name: string,
+  o: Record<string, any>,
+  t: number,
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array | undefined,
+  v: Float32Array | undefined,
+  every: number,
+) {
+  const out = {
+    g2: 0,
+    p2: 0,
+    u2: 0,
+    sampled: 0,
+    gamma: 0,
+    prob: 0,
+    valid: 0,
+    signs: 0,
+    agree: 0,
+    gh: [0, 0, 0, 0, 0],
+    eh: [0, 0, 0, 0, 0, 0],
+  }
   const adam = name.startsWith('Adam')
   const beta = adam ? o.betas[0] : o.beta
   const ic1 = 1 / (1 - beta ** t)
@@ -119,11 +146,18 @@ describe('stats() costs nothing until asked', () => {
 describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) => {
   // sampleEvery 1 measures every element; undefined is the default (one in 32 at these sizes).
   it.each([
-    ['MSVAG', { lr: 0.01 }, 10_007, 1], ['SVAG', { lr: 0.01 }, 10_007, 1], ['Adam', { lr: 0.01 }, 10_007, 1],
-    ['AdamW', { lr: 0.01 }, 10_007, 1], ['MSGD', { lr: 0.01 }, 10_007, 1], ['MSSD', { lr: 0.01 }, 10_007, 1],
+    ['MSVAG', { lr: 0.01 }, 10_007, 1],
+    ['SVAG', { lr: 0.01 }, 10_007, 1],
+    ['Adam', { lr: 0.01 }, 10_007, 1],
+    ['AdamW', { lr: 0.01 }, 10_007, 1],
+    ['MSGD', { lr: 0.01 }, 10_007, 1],
+    ['MSSD', { lr: 0.01 }, 10_007, 1],
     ['SGD', { lr: 0.01, momentum: 0.9 }, 10_007, undefined],
-    ['MSVAG', { lr: 0.01 }, 100_003, undefined], ['Adam', { lr: 0.01 }, 100_003, undefined], ['MSSD', { lr: 0.01 }, 100_003, undefined],
-    ['MSGD', { lr: 0.01, trackVariance: true }, 10_007, 1], ['MSSD', { lr: 0.01, trackVariance: true }, 100_003, 4],
+    ['MSVAG', { lr: 0.01 }, 100_003, undefined],
+    ['Adam', { lr: 0.01 }, 100_003, undefined],
+    ['MSSD', { lr: 0.01 }, 100_003, undefined],
+    ['MSGD', { lr: 0.01, trackVariance: true }, 10_007, 1],
+    ['MSSD', { lr: 0.01, trackVariance: true }, 100_003, 4],
   ])('%s %j, %i elements, sampleEvery %s', async (name, options, N, sampleEvery) => {
     await init({ simd })
     const every = sampleEvery ?? SAMPLE_DEFAULT(N)
@@ -131,7 +165,16 @@ describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) =>
     const o = { ...OPTIMIZERS[name].defaults, ...options } as Record<string, any>
     const slot = a.slots[0][0]
     const state = (k: string) => (slot.state[k] ? Float32Array.from(view(slot.state[k], N)) : undefined)
-    const ref = reference(name, o, STEPS, plain.param, plain.grad, name === 'SGD' ? undefined : state('m'), state('v'), every)
+    const ref = reference(
+      name,
+      o,
+      STEPS,
+      plain.param,
+      plain.grad,
+      name === 'SGD' ? undefined : state('m'),
+      state('v'),
+      every,
+    )
     const got = a.stats(sampleEvery === undefined ? undefined : { sampleEvery })
     // The parameter() path measures the same thing.
     expect(b.stats({ sampleEvery: every })).toEqual(got)
@@ -141,11 +184,19 @@ describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) =>
     expect(s.gradNorm / Math.sqrt(ref.g2)).toBeCloseTo(1, 5)
     expect(s.paramNorm / Math.sqrt(ref.p2)).toBeCloseTo(1, 5)
     if (name === 'SGD') {
-      expect([s.updateNorm, s.signAgreement, s.gamma, s.eta2, s.signProbability]).toEqual([null, null, null, null, null])
+      expect([s.updateNorm, s.signAgreement, s.gamma, s.eta2, s.signProbability]).toEqual([
+        null,
+        null,
+        null,
+        null,
+        null,
+      ])
       return done()
     }
     expect(s.sampled).toBe(ref.sampled)
-    expect(s.sampled).toBe(4 * Math.ceil(N / 4 / every) - (N % 4 && (Math.ceil(N / 4) - 1) % every === 0 ? 4 - (N % 4) : 0))
+    expect(s.sampled).toBe(
+      4 * Math.ceil(N / 4 / every) - (N % 4 && (Math.ceil(N / 4) - 1) % every === 0 ? 4 - (N % 4) : 0),
+    )
     expect(s.updateNorm! / Math.sqrt((ref.u2 * N) / ref.sampled)).toBeCloseTo(1, 4)
     expect(s.signAgreement).toBe(ref.agree / ref.signs)
     if ((name === 'MSGD' || name === 'MSSD') && !o.trackVariance) {
@@ -170,7 +221,13 @@ describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) =>
 describe('the two builds', () => {
   // Same elements, same f32 operations per element: every count is equal; sums differ only in
   // the order they are added (four lanes, or one after another).
-  it.each([['MSVAG', 1], ['Adam', 1], ['SVAG', 8], ['MSSD', 1], ['MSGD', 32]] as const)('%s, sampleEvery %i: equal counts, sums to rounding', async (name, every) => {
+  it.each([
+    ['MSVAG', 1],
+    ['Adam', 1],
+    ['SVAG', 8],
+    ['MSSD', 1],
+    ['MSGD', 32],
+  ] as const)('%s, sampleEvery %i: equal counts, sums to rounding', async (name, every) => {
     const N = 20_003
     const options = name === 'MSSD' || name === 'MSGD' ? { lr: 0.01, trackVariance: true } : { lr: 0.01 }
     const run = async (simd: boolean) => {
@@ -185,17 +242,20 @@ describe('the two builds', () => {
     expect(y.signAgreement).toBe(x.signAgreement)
     expect(y.gamma!.histogram).toEqual(x.gamma!.histogram)
     expect(y.eta2!.histogram).toEqual(x.eta2!.histogram)
-    for (const k of ['gradNorm', 'paramNorm', 'updateNorm', 'signProbability'] as const) expect(y[k]! / x[k]!).toBeCloseTo(1, 4)
+    for (const k of ['gradNorm', 'paramNorm', 'updateNorm', 'signProbability'] as const)
+      expect(y[k]! / x[k]!).toBeCloseTo(1, 4)
     expect(y.gamma!.mean / x.gamma!.mean).toBeCloseTo(1, 4)
   })
 })
 
 describe('the sample', () => {
   it('is one element in 32 below 2^19 elements, then keeps about 8192, at most every 1024th group', () => {
-    expect([1, 1000, 100_003, 2 ** 18, 2 ** 19, 1e6, 2 ** 22, 1e8].map(SAMPLE_DEFAULT)).toEqual([32, 32, 32, 32, 64, 64, 512, 1024])
+    expect([1, 1000, 100_003, 2 ** 18, 2 ** 19, 1e6, 2 ** 22, 1e8].map(SAMPLE_DEFAULT)).toEqual([
+      32, 32, 32, 32, 64, 64, 512, 1024,
+    ])
   })
 
-  it('is chosen per group, from its element count, and starts at every parameter\'s first element', async () => {
+  it("is chosen per group, from its element count, and starts at every parameter's first element", async () => {
     await init()
     const big = parameter(2 ** 20)
     const small = Array.from({ length: 3 }, () => parameter(10))
@@ -223,7 +283,9 @@ describe('the sample', () => {
     const opt = new OPTIMIZERS.Adam([w])
     opt.step()
     for (const bad of [0, 3, 2048, 1.5, -4, NaN]) {
-      expect(() => opt.stats({ sampleEvery: bad })).toThrow(new RangeError(`Adam.stats(): sampleEvery must be a power of two in [1, 1024], got ${bad}`))
+      expect(() => opt.stats({ sampleEvery: bad })).toThrow(
+        new RangeError(`Adam.stats(): sampleEvery must be a power of two in [1, 1024], got ${bad}`),
+      )
     }
     expect(() => opt.stats({ sampleEvery: '8' as never })).toThrow(TypeError)
     expect(() => opt.stats({ every: 8 } as never)).toThrow(/Adam.stats\(\): options: unknown option 'every'/)

@@ -16,9 +16,24 @@ type Spec = { param: Float32Array; grad: Float32Array }
 const ORACLES: [string, () => tf.Optimizer, (spec: Spec) => Optimizer<object>, number][] = [
   ['SGD', () => tf.train.sgd(0.01), (s) => new SGD([s], { lr: 0.01 }), 1e-6],
   ['momentum', () => tf.train.momentum(0.01, 0.9), (s) => new SGD([s], { lr: 0.01, momentum: 0.9 }), 1e-6],
-  ['Nesterov', () => tf.train.momentum(0.01, 0.9, true), (s) => new SGD([s], { lr: 0.01, momentum: 0.9, nesterov: true }), 1e-6],
-  ['Adam', () => tf.train.adam(0.01, 0.9, 0.999, 1e-8), (s) => new Adam([s], { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8 }), 5e-5],
-  ['Adam β=(0.5, 0.9)', () => tf.train.adam(0.05, 0.5, 0.9, 1e-6), (s) => new Adam([s], { lr: 0.05, betas: [0.5, 0.9], eps: 1e-6 }), 5e-5],
+  [
+    'Nesterov',
+    () => tf.train.momentum(0.01, 0.9, true),
+    (s) => new SGD([s], { lr: 0.01, momentum: 0.9, nesterov: true }),
+    1e-6,
+  ],
+  [
+    'Adam',
+    () => tf.train.adam(0.01, 0.9, 0.999, 1e-8),
+    (s) => new Adam([s], { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8 }),
+    5e-5,
+  ],
+  [
+    'Adam β=(0.5, 0.9)',
+    () => tf.train.adam(0.05, 0.5, 0.9, 1e-6),
+    (s) => new Adam([s], { lr: 0.05, betas: [0.5, 0.9], eps: 1e-6 }),
+    5e-5,
+  ],
 ]
 
 describe('agrees with TensorFlow.js', () => {

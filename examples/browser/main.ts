@@ -21,21 +21,27 @@ let data: ArrayBuffer | undefined
 let worker: Worker | undefined
 let loss: Series[] = []
 let accuracy: Series[] = []
-const stats = new Map<string, { firstLoss: number; loss: number; accuracy: number; optimizerMicros: number; step: number }>()
+const stats = new Map<
+  string,
+  { firstLoss: number; loss: number; accuracy: number; optimizerMicros: number; step: number }
+>()
 
 function redraw(): void {
   lossChart.innerHTML = chart(loss, { xLabel: 'step', yLabel: 'training loss (EMA)', yRange: [0, 2.5] })
   accChart.innerHTML = chart(accuracy, { xLabel: 'step', yLabel: 'test accuracy', yRange: [0, 1], legend: 'bottom' })
-  table.replaceChildren(...[...stats].map(([key, s]) => {
-    const row = document.createElement('tr')
-    row.dataset.key = key
-    row.dataset.firstLoss = String(s.firstLoss)
-    row.dataset.loss = String(s.loss)
-    row.innerHTML = `<td style="color:${CHOICES[key].color}">${CHOICES[key].label}</td><td>${s.step}</td>` +
-      `<td>${s.loss.toFixed(3)}</td><td>${Number.isNaN(s.accuracy) ? '–' : (100 * s.accuracy).toFixed(1) + '%'}</td>` +
-      `<td>${s.optimizerMicros.toFixed(0)} µs</td>`
-    return row
-  }))
+  table.replaceChildren(
+    ...[...stats].map(([key, s]) => {
+      const row = document.createElement('tr')
+      row.dataset.key = key
+      row.dataset.firstLoss = String(s.firstLoss)
+      row.dataset.loss = String(s.loss)
+      row.innerHTML =
+        `<td style="color:${CHOICES[key].color}">${CHOICES[key].label}</td><td>${s.step}</td>` +
+        `<td>${s.loss.toFixed(3)}</td><td>${Number.isNaN(s.accuracy) ? '–' : (100 * s.accuracy).toFixed(1) + '%'}</td>` +
+        `<td>${s.optimizerMicros.toFixed(0)} µs</td>`
+      return row
+    }),
+  )
 }
 
 let pending = false
@@ -50,7 +56,8 @@ function scheduleRedraw(): void {
 
 function onMessage(m: FromWorker): void {
   if (m.type === 'ready') {
-    status.textContent = `training in a Web Worker: ${m.simd ? 'SIMD' : 'scalar'} build, ${m.shared ? 'shared' : 'unshared'} memory; ` +
+    status.textContent =
+      `training in a Web Worker: ${m.simd ? 'SIMD' : 'scalar'} build, ${m.shared ? 'shared' : 'unshared'} memory; ` +
       `${m.train} training and ${m.test} test digits`
   } else if (m.type === 'progress') {
     loss.find((s) => s.key === m.key)?.points.push([m.step, m.loss])

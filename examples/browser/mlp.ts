@@ -33,8 +33,14 @@ export function workspace(batch: number) {
  * writing the mean gradient of the loss into `grad`. Returns the mean loss and the number of
  * correct predictions.
  */
-export function pass(param: Float32Array, x: Float32Array, y: Uint8Array, batch: number,
-  ws: ReturnType<typeof workspace>, grad?: Float32Array): { loss: number; correct: number } {
+export function pass(
+  param: Float32Array,
+  x: Float32Array,
+  y: Uint8Array,
+  batch: number,
+  ws: ReturnType<typeof workspace>,
+  grad?: Float32Array,
+): { loss: number; correct: number } {
   const { w1, b1, w2, b2 } = layers(param)
   const { h, p, dh } = ws
   let loss = 0
@@ -70,8 +76,14 @@ export function pass(param: Float32Array, x: Float32Array, y: Uint8Array, batch:
   return { loss: loss / batch, correct }
 }
 
-function backward(param: Float32Array, x: Float32Array, y: Uint8Array, batch: number,
-  ws: ReturnType<typeof workspace>, grad: Float32Array): void {
+function backward(
+  param: Float32Array,
+  x: Float32Array,
+  y: Uint8Array,
+  batch: number,
+  ws: ReturnType<typeof workspace>,
+  grad: Float32Array,
+): void {
   const { w2 } = layers(param)
   const g = layers(grad)
   const { h, p, dh } = ws

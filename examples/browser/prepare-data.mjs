@@ -14,7 +14,9 @@ if (existsSync(out) && !process.argv.includes('--force')) process.exit(0)
 const require = createRequire(import.meta.url)
 const PIXELS = 784
 const digits = Array.from({ length: 10 }, (_, d) => require(`mnist/src/digits/${d}.json`).data)
-const samples = digits.flatMap((data, label) => Array.from({ length: Math.floor(data.length / PIXELS) }, (_, i) => ({ label, data, i })))
+const samples = digits.flatMap((data, label) =>
+  Array.from({ length: Math.floor(data.length / PIXELS) }, (_, i) => ({ label, data, i })),
+)
 
 // Fisher–Yates with mulberry32, seed 1: the same split on every machine.
 let a = 1

@@ -56,7 +56,14 @@ async function train(data: ArrayBuffer, keys: string[]): Promise<void> {
     if (step % 10 === 0) {
       const stepsPerSecond = (step * 1000) / (performance.now() - started)
       for (const r of runs) {
-        post({ type: 'progress', key: r.key, step, loss: r.loss, stepsPerSecond, optimizerMicros: (r.optMs * 1000) / step })
+        post({
+          type: 'progress',
+          key: r.key,
+          step,
+          loss: r.loss,
+          stepsPerSecond,
+          optimizerMicros: (r.optMs * 1000) / step,
+        })
       }
     }
     if (step % 100 === 0 || step === 20) {

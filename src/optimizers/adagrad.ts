@@ -37,7 +37,11 @@ interface AdagradScalars {
 
 export class Adagrad extends Optimizer<AdagradOptions, AdagradScalars> {
   static readonly defaults: AdagradOptions = {
-    lr: 1e-2, lrDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, weightDecay: 0,
+    lr: 1e-2,
+    lrDecay: 0,
+    initialAccumulatorValue: 0,
+    eps: 1e-10,
+    weightDecay: 0,
   }
 
   constructor(params: Params<AdagradOptions>, options?: Partial<AdagradOptions & OptimizerOptions>) {

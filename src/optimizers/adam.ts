@@ -54,7 +54,12 @@ interface AdamScalars {
 
 export class Adam extends Optimizer<AdamOptions, AdamScalars> {
   static readonly defaults: AdamOptions = {
-    lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false,
+    lr: 1e-3,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weightDecay: 0,
+    amsgrad: false,
+    maximize: false,
   }
 
   static readonly label: string = 'Adam'
@@ -84,11 +89,17 @@ export class Adam extends Optimizer<AdamOptions, AdamScalars> {
   protected scalars(o: AdamOptions, t: number): AdamScalars {
     const [b1, b2] = o.betas
     return {
-      b1, omb1: 1 - b1, b2, omb2: 1 - b2,
-      lrc1: o.lr / (1 - b1 ** t), rc2: 1 / Math.sqrt(1 - b2 ** t), eps: o.eps,
+      b1,
+      omb1: 1 - b1,
+      b2,
+      omb2: 1 - b2,
+      lrc1: o.lr / (1 - b1 ** t),
+      rc2: 1 / Math.sqrt(1 - b2 ** t),
+      eps: o.eps,
       wd: this.#decoupled ? 0 : o.weightDecay,
       decay: this.#decoupled ? 1 - o.lr * o.weightDecay : 1,
-      maximize: o.maximize, amsgrad: o.amsgrad,
+      maximize: o.maximize,
+      amsgrad: o.amsgrad,
     }
   }
 
@@ -98,12 +109,38 @@ export class Adam extends Optimizer<AdamOptions, AdamScalars> {
    */
   protected statsScalars(o: AdamOptions, t: number): StatsScalars {
     const [b1, b2] = o.betas
-    return new StatsScalars({ mode: 5, ic1: 1 / (1 - b1 ** t), ic2: 1 / (1 - b2 ** t), k1: 1, kappa: 0, lr: o.lr, rc2: 1 / Math.sqrt(1 - b2 ** t), eps: o.eps })
+    return new StatsScalars({
+      mode: 5,
+      ic1: 1 / (1 - b1 ** t),
+      ic2: 1 / (1 - b2 ** t),
+      k1: 1,
+      kappa: 0,
+      lr: o.lr,
+      rc2: 1 / Math.sqrt(1 - b2 ** t),
+      eps: o.eps,
+    })
   }
 
   protected update(k: Kernels, s: Span, c: AdamScalars): void {
-    k.adam(s.p, s.g, s.state.m, s.state.v, s.state.vmax ?? 0, s.n, c.b1, c.omb1, c.b2, c.omb2, c.lrc1, c.rc2,
-      c.eps, c.wd, c.decay, c.maximize, c.amsgrad)
+    k.adam(
+      s.p,
+      s.g,
+      s.state.m,
+      s.state.v,
+      s.state.vmax ?? 0,
+      s.n,
+      c.b1,
+      c.omb1,
+      c.b2,
+      c.omb2,
+      c.lrc1,
+      c.rc2,
+      c.eps,
+      c.wd,
+      c.decay,
+      c.maximize,
+      c.amsgrad,
+    )
   }
 }
 

@@ -44,7 +44,12 @@ interface RMSpropScalars {
 
 export class RMSprop extends Optimizer<RMSpropOptions, RMSpropScalars> {
   static readonly defaults: RMSpropOptions = {
-    lr: 1e-2, alpha: 0.99, eps: 1e-8, momentum: 0, centered: false, weightDecay: 0,
+    lr: 1e-2,
+    alpha: 0.99,
+    eps: 1e-8,
+    momentum: 0,
+    centered: false,
+    weightDecay: 0,
   }
 
   constructor(params: Params<RMSpropOptions>, options?: Partial<RMSpropOptions & OptimizerOptions>) {
@@ -70,6 +75,20 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropScalars> {
   }
 
   protected update(k: Kernels, s: Span, c: RMSpropScalars): void {
-    k.rmsprop(s.p, s.g, s.state.v, s.state.a ?? 0, s.state.b ?? 0, s.n, c.alpha, c.oma, c.eps, c.lr, c.mu, c.wd, c.centered)
+    k.rmsprop(
+      s.p,
+      s.g,
+      s.state.v,
+      s.state.a ?? 0,
+      s.state.b ?? 0,
+      s.n,
+      c.alpha,
+      c.oma,
+      c.eps,
+      c.lr,
+      c.mu,
+      c.wd,
+      c.centered,
+    )
   }
 }

@@ -45,7 +45,12 @@ interface SGDScalars {
 
 export class SGD extends Optimizer<SGDOptions, SGDScalars> {
   static readonly defaults: SGDOptions = {
-    lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false,
+    lr: 1e-3,
+    momentum: 0,
+    dampening: 0,
+    nesterov: false,
+    weightDecay: 0,
+    maximize: false,
   }
 
   constructor(params: Params<SGDOptions>, options?: Partial<SGDOptions & OptimizerOptions>) {

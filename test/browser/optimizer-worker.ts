@@ -5,7 +5,11 @@ self.onmessage = async () => {
   const { simd, shared } = await init()
   const w = parameter(new Float32Array([0.5, -1, 2]))
   const opt = new MSVAG([w], { lr: 0.1, beta: 0.9 })
-  for (const g of [[1, -2, 0.5], [0.5, 1, 0.5], [1.5, -0.5, 0]]) {
+  for (const g of [
+    [1, -2, 0.5],
+    [0.5, 1, 0.5],
+    [1.5, -0.5, 0],
+  ]) {
     w.grad.set(g)
     opt.step()
   }
