@@ -4,7 +4,7 @@ import { chromium } from './test/chromium.js'
 
 // Two projects, one `vitest run`: the whole suite in Node, and in headless Chromium (vitest's
 // browser mode) every suite that needs no Node API: bit-exact SIMD vs scalar vs reference, the
-// SPEC.md vectors, unshared memory, errors, clipping and the non-finite policy, checkpoints,
+// test vectors, unshared memory, errors, clipping and the non-finite policy, checkpoints,
 // schedules, the fast-check properties, and a Web Worker.
 export default defineConfig({
   test: {

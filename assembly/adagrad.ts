@@ -1,7 +1,7 @@
 import { add, div, mul, simdBytes, splat, sqrt, sub } from './lanes'
 
 /**
- * Adagrad (Duchi et al. 2011; PyTorch semantics, SPEC §3):
+ * Adagrad (Duchi et al. 2011; PyTorch semantics, docs/algorithms.md §3):
  *   g ← g + wd·θ if wd ≠ 0
  *   s ← s + g²
  *   θ ← θ − clr·g/(√s + ε)          clr = lr / (1 + (t − 1)·lrDecay)

@@ -1,7 +1,7 @@
 import { add, div, ema, max, mul, neg, simdBytes, splat, sqrt, sub } from './lanes'
 
 /**
- * Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019; SPEC §3), one fused pass:
+ * Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019; docs/algorithms.md §3), one fused pass:
  *   g ← −g if maximize;   g ← g + wd·θ if wd ≠ 0        Adam's coupled L2 (AdamW passes wd = 0)
  *   θ ← decay·θ if decay ≠ 1                             AdamW: decay = 1 − lr·wd
  *   m ← β1·m + (1 − β1)·g;   v ← β2·v + (1 − β2)·g²

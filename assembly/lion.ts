@@ -1,7 +1,7 @@
 import { ema, mul, sign, simdBytes, splat, sub } from './lanes'
 
 /**
- * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"; SPEC §3):
+ * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"; docs/algorithms.md §3):
  *   u = β1·m + (1 − β1)·g
  *   θ ← decay·θ if decay ≠ 1;   θ ← θ − lr·sign(u)     decay = 1 − lr·wd
  *   m ← β2·m + (1 − β2)·g

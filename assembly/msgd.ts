@@ -1,26 +1,38 @@
-import { ema, mul, simdBytes, splat, sub } from './lanes'
+import { ema, mul, sign, simdBytes, splat, sub } from './lanes'
 
 /**
- * M-SGD, momentum SGD with a bias-corrected EMA (Balles & Hennig 2018; SPEC §2):
- *   θ ← decay·θ if decay ≠ 1          decoupled weight decay, decay = 1 − lr·wd
+ * M-SGD and M-SSD, the paper's momentum methods (Balles & Hennig 2018; docs/algorithms.md §2):
+ *   θ ← decay·θ if decay ≠ 1             decoupled weight decay, decay = 1 − lr·wd
  *   m ← β·m + (1 − β)·g
- *   v ← β·v + (1 − β)·g² if v ≠ 0     (address 0: not tracked; only the diagnostics read v)
- *   θ ← θ − lrc·m                      lrc = lr / (1 − βᵗ)
+ *   v ← β·v + (1 − β)·g² if v ≠ 0        (address 0: not tracked; only the diagnostics read v)
+ *   M-SGD: θ ← θ − lrc·m                 lrc = lr/(1 − βᵗ)
+ *   M-SSD: θ ← θ − lr·sign(m)            (Signum; bias correction cannot change a sign)
  */
 export function msgd(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, lrc: f32, decay: f32): void {
-  const mid = simdBytes(n)
-  if (ASC_FEATURE_SIMD) {
-    // No weight decay, no v, the common case: inlined with constants, its branches fold away.
-    if (decay == 1 && v == 0) msgdRange<v128>(p, g, m, 0, 0, mid, beta, omb, lrc, 1)
-    else msgdRange<v128>(p, g, m, v, 0, mid, beta, omb, lrc, decay)
-  }
-  msgdRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, lrc, decay)
+  momentum(p, g, m, v, n, beta, omb, lrc, decay, false)
+}
+
+/** M-SSD: as msgd, stepping along sign(m) with step lr. */
+export function mssd(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, lr: f32, decay: f32): void {
+  momentum(p, g, m, v, n, beta, omb, lr, decay, true)
 }
 
 // @ts-ignore: decorator
-@inline function msgdRange<T>(p: usize, g: usize, m: usize, v: usize, from: usize, to: usize, beta: f32, omb: f32,
-  lrc: f32, decay: f32): void {
-  const BETA = splat<T>(beta), OMB = splat<T>(omb), LRC = splat<T>(lrc), DECAY = splat<T>(decay)
+@inline function momentum(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, step: f32, decay: f32,
+  signed: bool): void {
+  const mid = simdBytes(n)
+  if (ASC_FEATURE_SIMD) {
+    // No weight decay, no v, the common case: inlined with constants, its branches fold away.
+    if (decay == 1 && v == 0) momentumRange<v128>(p, g, m, 0, 0, mid, beta, omb, step, 1, signed)
+    else momentumRange<v128>(p, g, m, v, 0, mid, beta, omb, step, decay, signed)
+  }
+  momentumRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, step, decay, signed)
+}
+
+// @ts-ignore: decorator
+@inline function momentumRange<T>(p: usize, g: usize, m: usize, v: usize, from: usize, to: usize, beta: f32, omb: f32,
+  step: f32, decay: f32, signed: bool): void {
+  const BETA = splat<T>(beta), OMB = splat<T>(omb), STEP = splat<T>(step), DECAY = splat<T>(decay)
   for (let i = from; i < to; i += sizeof<T>()) {
     let pi = load<T>(p + i)
     const gi = load<T>(g + i)
@@ -28,6 +40,6 @@ export function msgd(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, 
     const mi = ema<T>(load<T>(m + i), gi, BETA, OMB)
     store<T>(m + i, mi)
     if (v != 0) store<T>(v + i, ema<T>(load<T>(v + i), mul<T>(gi, gi), BETA, OMB))
-    store<T>(p + i, sub<T>(pi, mul<T>(LRC, mi)))
+    store<T>(p + i, sub<T>(pi, mul<T>(STEP, signed ? sign<T>(mi) : mi)))
   }
 }

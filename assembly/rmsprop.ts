@@ -1,7 +1,7 @@
 import { add, div, ema, mul, simdBytes, splat, sqrt, sub } from './lanes'
 
 /**
- * RMSprop (Hinton 2012; PyTorch semantics, SPEC §3):
+ * RMSprop (Hinton 2012; PyTorch semantics, docs/algorithms.md §3):
  *   g ← g + wd·θ if wd ≠ 0
  *   v ← α·v + (1 − α)·g²
  *   centered: a ← α·a + (1 − α)·g,  d = √(v − a²) + ε;   else d = √v + ε

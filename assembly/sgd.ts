@@ -1,7 +1,7 @@
 import { add, ema, mul, neg, simdBytes, splat, sub } from './lanes'
 
 /**
- * SGD with PyTorch's heavy-ball momentum (SPEC §3), one fused pass:
+ * SGD with PyTorch's heavy-ball momentum (docs/algorithms.md §3), one fused pass:
  *   g ← −g if maximize;  g ← g + wd·θ if wd ≠ 0
  *   if μ ≠ 0:  b ← g at t = 1, else b ← μ·b + (1 − dampening)·g
  *              g ← g + μ·b if nesterov, else g ← b

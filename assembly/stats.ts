@@ -19,26 +19,29 @@
 // |error| < 5e-4, written with x² = 1/(2η̂²) = r/(2·k1), r = m̂²/d, so that no division is spent
 // on η̂² itself.
 
-/** Layout of `out` (f64). Histogram edges: γ at .2 .4 .6 .8; η̂² at 1e-2, 1e-1, 1, 10, 100. */
-export const G2: i32 = 0 // Σ g², all elements
-export const P2: i32 = 1 // Σ θ², all elements
-export const SIGNS: i32 = 2 // sampled elements with g ≠ 0 and m ≠ 0
-export const AGREE: i32 = 3 // … of which sign(g) = sign(m)
-export const SAMPLED: i32 = 4 // elements in the sample
-export const U2: i32 = 5 // Σ u², sample
-export const VALID: i32 = 6 // sampled elements with m̂² > 0
-export const GAMMA: i32 = 7 // Σ γ over those
-export const PSIGN: i32 = 8 // Σ P over those
-export const GAMMA_HIST: i32 = 9 // 5 bins
-export const ETA_HIST: i32 = 14 // 6 bins
+// The accumulators at `out`, f64 slots; src/stats.ts reads them by these names (the build
+// copies every exported constant into src/kernels.ts). Histogram edges: γ at .2 .4 .6 .8;
+// η̂² at 1e-2, 1e-1, 1, 10, 100.
+export const SLOT_G2: i32 = 0 // Σ g², all elements
+export const SLOT_P2: i32 = 1 // Σ θ², all elements
+export const SLOT_SIGNS: i32 = 2 // sampled elements with g ≠ 0 and m ≠ 0
+export const SLOT_AGREE: i32 = 3 // … of which sign(g) = sign(m)
+export const SLOT_SAMPLED: i32 = 4 // elements in the sample
+export const SLOT_U2: i32 = 5 // Σ u², sample
+export const SLOT_VALID: i32 = 6 // sampled elements with m̂² > 0
+export const SLOT_GAMMA: i32 = 7 // Σ γ over those
+export const SLOT_PSIGN: i32 = 8 // Σ P over those
+export const SLOT_GAMMA_HIST: i32 = 9 // 5 bins
+export const SLOT_ETA_HIST: i32 = 14 // 6 bins
 export const SLOTS: i32 = 20
 
-export const NORMS_ONLY: i32 = 0
-export const MSGD: i32 = 1
-export const MSSD: i32 = 2
-export const SVAG: i32 = 3
-export const MSVAG: i32 = 4
-export const ADAM: i32 = 5
+// What the pass can measure, by the state the method keeps (`mode`).
+export const MODE_NORMS: i32 = 0 // no moving average: norms only
+export const MODE_MSGD: i32 = 1
+export const MODE_MSSD: i32 = 2
+export const MODE_SVAG: i32 = 3
+export const MODE_MSVAG: i32 = 4
+export const MODE_ADAM: i32 = 5
 
 // @ts-ignore: decorator
 @inline function add(out: usize, slot: i32, x: f64): void {
@@ -63,7 +66,7 @@ export function stats(p: usize, g: usize, m: usize, v: usize, n: i32, mode: i32,
   const stride = <usize>every << 4
   if (ASC_FEATURE_SIMD) {
     normsSimd(p, g, body, out)
-    if (mode != NORMS_ONLY) sampleSimd(g, m, v, body, stride, mode, ic1, ic2, k1, kappa, lr, rc2, eps, out)
+    if (mode != MODE_NORMS) sampleSimd(g, m, v, body, stride, mode, ic1, ic2, k1, kappa, lr, rc2, eps, out)
   }
   let g2: f32 = 0, p2: f32 = 0
   for (let i = body; i < end; i += 4) {
@@ -71,9 +74,9 @@ export function stats(p: usize, g: usize, m: usize, v: usize, n: i32, mode: i32,
     g2 += gi * gi
     p2 += pi * pi
   }
-  add(out, G2, g2)
-  add(out, P2, p2)
-  if (mode == NORMS_ONLY) return
+  add(out, SLOT_G2, g2)
+  add(out, SLOT_P2, p2)
+  if (mode == MODE_NORMS) return
   // The sampled groups the SIMD loop did not cover: all of them in the scalar build, else the
   // partial group at the end if it is one.
   for (let i = (body + stride - 1) / stride * stride; i < end; i += stride) {
@@ -87,10 +90,10 @@ export function stats(p: usize, g: usize, m: usize, v: usize, n: i32, mode: i32,
 /** The sampled quantities of one element, in scalar f32, added to the accumulators. */
 function sampleOne(gi: f32, mi: f32, hasV: bool, vi: f32, mode: i32, ic1: f32, ic2: f32, k1: f32, kappa: f32, lr: f32,
   rc2: f32, eps: f32, out: usize): void {
-  add(out, SAMPLED, 1)
+  add(out, SLOT_SAMPLED, 1)
   if (gi != 0 && mi != 0) {
-    add(out, SIGNS, 1)
-    if ((reinterpret<i32>(gi) ^ reinterpret<i32>(mi)) >= 0) add(out, AGREE, 1)
+    add(out, SLOT_SIGNS, 1)
+    if ((reinterpret<i32>(gi) ^ reinterpret<i32>(mi)) >= 0) add(out, SLOT_AGREE, 1)
   }
   const mh = mi * ic1
   let gamma: f32 = 0
@@ -99,7 +102,7 @@ function sampleOne(gi: f32, mi: f32, hasV: bool, vi: f32, mode: i32, ic1: f32, i
     const vh = vi * ic2
     const mh2 = mh * mh
     const d = vh - mh2
-    if (mode == ADAM) {
+    if (mode == MODE_ADAM) {
       ratio = Mathf.abs(mh) / (Mathf.sqrt(vi) * rc2 + eps)
       gamma = ratio
     } else {
@@ -114,23 +117,23 @@ function sampleOne(gi: f32, mi: f32, hasV: bool, vi: f32, mode: i32, ic1: f32, i
       let q: f32 = 1 + x * (0.278393 + x * (0.230389 + x * (0.000972 + x * 0.078108)))
       q = q * q
       const prob: f32 = 0.5 * (2 - 1 / (q * q))
-      add(out, VALID, 1)
-      add(out, GAMMA, gamma)
-      add(out, PSIGN, prob)
-      add(out, GAMMA_HIST + (gamma >= 0.8 ? 4 : gamma >= 0.6 ? 3 : gamma >= 0.4 ? 2 : gamma >= 0.2 ? 1 : 0), 1)
+      add(out, SLOT_VALID, 1)
+      add(out, SLOT_GAMMA, gamma)
+      add(out, SLOT_PSIGN, prob)
+      add(out, SLOT_GAMMA_HIST + (gamma >= 0.8 ? 4 : gamma >= 0.6 ? 3 : gamma >= 0.4 ? 2 : gamma >= 0.2 ? 1 : 0), 1)
       // η̂² ≥ e ⇔ r ≤ k1/e.
       const bin = r <= k1 / 100 ? 5 : r <= k1 / 10 ? 4 : r <= k1 ? 3 : r <= k1 * 10 ? 2 : r <= k1 * 100 ? 1 : 0
-      add(out, ETA_HIST + bin, 1)
+      add(out, SLOT_ETA_HIST + bin, 1)
     } else {
       gamma = 0
     }
   }
   let u: f32
-  if (mode == MSGD) u = lr * mh
-  else if (mode == MSSD) u = mi != 0 ? lr : 0
-  else if (mode == ADAM) u = lr * ratio
-  else u = lr * (gamma * (mode == SVAG ? gi : mh))
-  add(out, U2, <f64>(u * u))
+  if (mode == MODE_MSGD) u = lr * mh
+  else if (mode == MODE_MSSD) u = mi != 0 ? lr : 0
+  else if (mode == MODE_ADAM) u = lr * ratio
+  else u = lr * (gamma * (mode == MODE_SVAG ? gi : mh))
+  add(out, SLOT_U2, <f64>(u * u))
 }
 
 function normsSimd(p: usize, g: usize, body: usize, out: usize): void {
@@ -140,8 +143,8 @@ function normsSimd(p: usize, g: usize, body: usize, out: usize): void {
     g2 = f32x4.add(g2, f32x4.mul(gi, gi))
     p2 = f32x4.add(p2, f32x4.mul(pi, pi))
   }
-  add(out, G2, hsum(g2))
-  add(out, P2, hsum(p2))
+  add(out, SLOT_G2, hsum(g2))
+  add(out, SLOT_P2, hsum(p2))
 }
 
 function sampleSimd(g: usize, m: usize, v: usize, body: usize, stride: usize, mode: i32, ic1: f32, ic2: f32,
@@ -171,7 +174,7 @@ function sampleSimd(g: usize, m: usize, v: usize, body: usize, stride: usize, mo
       const mh2 = f32x4.mul(mh, mh)
       const d = f32x4.sub(vh, mh2)
       const ok = f32x4.gt(mh2, ZERO)
-      if (mode == ADAM) {
+      if (mode == MODE_ADAM) {
         ratio = f32x4.div(f32x4.abs(mh), f32x4.add(f32x4.mul(f32x4.sqrt(vi), RC2), EPS))
         gamma = ratio
       } else {
@@ -200,32 +203,32 @@ function sampleSimd(g: usize, m: usize, v: usize, body: usize, stride: usize, mo
       f2 = i32x4.sub(f2, f32x4.le(r, S2))
     }
     let u: v128
-    if (mode == MSGD) u = f32x4.mul(LR, mh)
-    else if (mode == MSSD) u = v128.and(LR, f32x4.ne(mi, ZERO))
-    else if (mode == ADAM) u = f32x4.mul(LR, ratio)
-    else u = f32x4.mul(LR, f32x4.mul(gamma, mode == SVAG ? gi : mh))
+    if (mode == MODE_MSGD) u = f32x4.mul(LR, mh)
+    else if (mode == MODE_MSSD) u = v128.and(LR, f32x4.ne(mi, ZERO))
+    else if (mode == MODE_ADAM) u = f32x4.mul(LR, ratio)
+    else u = f32x4.mul(LR, f32x4.mul(gamma, mode == MODE_SVAG ? gi : mh))
     u2 = f32x4.add(u2, f32x4.mul(u, u))
   }
-  add(out, SAMPLED, count)
-  add(out, SIGNS, icount(signs))
-  add(out, AGREE, icount(agree))
-  add(out, U2, hsum(u2))
+  add(out, SLOT_SAMPLED, count)
+  add(out, SLOT_SIGNS, icount(signs))
+  add(out, SLOT_AGREE, icount(agree))
+  add(out, SLOT_U2, hsum(u2))
   if (v == 0) return
   const nv = icount(valid)
-  add(out, VALID, nv)
-  add(out, GAMMA, hsum(gs))
-  add(out, PSIGN, hsum(ps))
+  add(out, SLOT_VALID, nv)
+  add(out, SLOT_GAMMA, hsum(gs))
+  add(out, SLOT_PSIGN, hsum(ps))
   const n2 = icount(c2), n4 = icount(c4), n6 = icount(c6), n8 = icount(c8)
-  add(out, GAMMA_HIST, nv - n2)
-  add(out, GAMMA_HIST + 1, n2 - n4)
-  add(out, GAMMA_HIST + 2, n4 - n6)
-  add(out, GAMMA_HIST + 3, n6 - n8)
-  add(out, GAMMA_HIST + 4, n8)
+  add(out, SLOT_GAMMA_HIST, nv - n2)
+  add(out, SLOT_GAMMA_HIST + 1, n2 - n4)
+  add(out, SLOT_GAMMA_HIST + 2, n4 - n6)
+  add(out, SLOT_GAMMA_HIST + 3, n6 - n8)
+  add(out, SLOT_GAMMA_HIST + 4, n8)
   const m2 = icount(e2), m1 = icount(e1), m0 = icount(e0), q1 = icount(f1), q2 = icount(f2)
-  add(out, ETA_HIST, nv - m2)
-  add(out, ETA_HIST + 1, m2 - m1)
-  add(out, ETA_HIST + 2, m1 - m0)
-  add(out, ETA_HIST + 3, m0 - q1)
-  add(out, ETA_HIST + 4, q1 - q2)
-  add(out, ETA_HIST + 5, q2)
+  add(out, SLOT_ETA_HIST, nv - m2)
+  add(out, SLOT_ETA_HIST + 1, m2 - m1)
+  add(out, SLOT_ETA_HIST + 2, m1 - m0)
+  add(out, SLOT_ETA_HIST + 3, m0 - q1)
+  add(out, SLOT_ETA_HIST + 4, q1 - q2)
+  add(out, SLOT_ETA_HIST + 5, q2)
 }

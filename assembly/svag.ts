@@ -2,7 +2,7 @@ import { add, clamp01, div, ema, mul, simdBytes, splat, sub } from './lanes'
 
 /**
  * SVAG and M-SVAG, stochastic variance-adapted gradient with and without momentum
- * (Balles & Hennig 2018; SPEC §2), one fused pass:
+ * (Balles & Hennig 2018; docs/algorithms.md §2), one fused pass:
  *   θ ← decay·θ if decay ≠ 1                     decoupled weight decay, decay = 1 − lr·wd
  *   m ← β·m + (1 − β)·g;   v ← β·v + (1 − β)·g²
  *   m̂ = m·ic,  v̂ = v·ic                          ic = 1 / (1 − βᵗ)

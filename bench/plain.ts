@@ -1,11 +1,19 @@
 // The baseline: each optimizer as a careful user would write it in plain TypeScript: one loop
 // over Float32Arrays, float64 arithmetic, new values kept in locals (no read-back of what was
 // just stored), Math.sign, and a branch-free clamp. Same rules and defaults as the library.
+// Every optimizer of the registry needs one (test/registry.test.ts checks).
+import type { OptimizerName } from '../src/index.js'
 
 type Arrays = Record<string, Float32Array>
 
+/** A baseline: the state arrays it uses, and one step at step count t over θ = a.p, g = a.g and those arrays. */
+export interface Plain {
+  state: string[]
+  step: (a: Arrays, t: number) => void
+}
+
 /** One step at step count t over θ = a.p, g = a.g and the state arrays in `a`. */
-export const PLAIN: Record<string, (a: Arrays, t: number) => void> = {
+const STEPS: Record<OptimizerName, (a: Arrays, t: number) => void> = {
   SGD({ p, g }) {
     const lr = 1e-3
     for (let i = 0; i < p.length; i++) p[i] -= lr * g[i]
@@ -118,7 +126,7 @@ function adam({ p, g, m, v }: Arrays, t: number, wd: number): void {
 }
 
 /** State arrays each plain loop uses. */
-export const PLAIN_STATE: Record<string, string[]> = {
+const STATE: Record<OptimizerName, string[]> = {
   SGD: [],
   MSGD: ['m'],
   SSD: [],
@@ -131,3 +139,8 @@ export const PLAIN_STATE: Record<string, string[]> = {
   RMSprop: ['v'],
   Adagrad: ['s'],
 }
+
+/** Every optimizer's baseline, by name. */
+export const PLAIN: Partial<Record<string, Plain>> = Object.fromEntries(
+  Object.entries(STEPS).map(([name, step]) => [name, { step, state: STATE[name as OptimizerName] }]),
+)

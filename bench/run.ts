@@ -7,11 +7,9 @@
 import { execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
-import { Bench } from 'tinybench'
-import { Adam, init, parameter, type Parameter } from '../src/index.js'
-import { OPTIMIZERS } from '../test/helpers.js'
+import { Adam, init, type OptimizerName, optimizers, type Parameter, parameter } from '../src/index.js'
 import { measure, random, repeat, repsFor } from './measure.js'
-import { PLAIN, PLAIN_STATE } from './plain.js'
+import { PLAIN } from './plain.js'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv
@@ -22,24 +20,31 @@ const SIZES = quick ? [1e3, 1e6] : [1e3, 1e5, 1e6, 1e7]
 const BUDGET_MS = quick ? 150 : 400
 
 /** One optimizer over one parameter() of n elements, stepped reps times per call. */
-function wasmTask(name: string, n: number, reps: number): { run: () => void; free: () => void } {
+function wasmTask(name: OptimizerName, n: number, reps: number): { run: () => void; free: () => void } {
   const p: Parameter = parameter(random(n))
   p.grad.set(random(n))
-  const opt = new OPTIMIZERS[name]([p])
-  return { run: repeat(reps, () => opt.step()), free: () => (opt.dispose(), p.dispose()) }
+  const opt = new optimizers[name]([p])
+  return {
+    run: repeat(reps, () => opt.step()),
+    free: () => {
+      opt.dispose()
+      p.dispose()
+    },
+  }
 }
 
-function plainTask(name: string, n: number, reps: number): () => void {
+function plainTask(name: OptimizerName, n: number, reps: number): () => void {
+  const plain = PLAIN[name]
+  if (!plain) throw new Error(`bench/plain.ts has no baseline for ${name}`)
   const arrays: Record<string, Float32Array> = { p: random(n), g: random(n) }
-  for (const s of PLAIN_STATE[name]) arrays[s] = new Float32Array(n)
-  if (name === 'Adagrad') arrays.s.fill(0)
+  for (const s of plain.state) arrays[s] = new Float32Array(n)
   let t = 0
-  return repeat(reps, () => PLAIN[name](arrays, ++t))
+  return repeat(reps, () => plain.step(arrays, ++t))
 }
 
 async function throughput() {
   const rows: { optimizer: string; n: number; simd: number; scalar: number; plain: number }[] = []
-  for (const name of Object.keys(OPTIMIZERS).filter((o) => !only || only.includes(o))) {
+  for (const name of (Object.keys(optimizers) as OptimizerName[]).filter((o) => !only || only.includes(o))) {
     for (const n of SIZES) {
       const reps = repsFor(n)
       const r: Record<string, number> = {}
@@ -154,7 +159,7 @@ async function robustness() {
  */
 async function diagnostics() {
   await init({ simd: true })
-  const methods: [string, string, object][] = [
+  const methods: [string, OptimizerName, object][] = [
     ['Adam', 'Adam', {}],
     ['M-SVAG', 'MSVAG', {}],
     ['M-SGD (trackVariance)', 'MSGD', { trackVariance: true }],
@@ -173,7 +178,7 @@ async function diagnostics() {
     const ws = sizes.map((k) => parameter(random(k)))
     for (const w of ws) w.grad.set(random(w.param.length))
     for (const [method, name, options] of methods) {
-      const opt = new OPTIMIZERS[name](ws, options)
+      const opt = new optimizers[name](ws, options)
       opt.step()
       const r = await measure(
         { step: repeat(reps, () => opt.step()), stats: repeat(reps, () => opt.stats()) },
@@ -207,7 +212,7 @@ const costs = await robustness()
 const diag = await diagnostics()
 await writeFile(
   'bench/results.json',
-  JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag }, null, 2) + '\n',
+  `${JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag }, null, 2)}\n`,
 )
 
 // Targets of issue #2, as ratios within this run.

@@ -1,43 +1,23 @@
 // npm start: every optimizer on the paper's noisy, ill-conditioned quadratic (Balles & Hennig
-// 2018, §5 / SPEC.md §5): L(θ) = ½ Σ λᵢ (θᵢ − x*ᵢ)², axis-aligned, 90% of the λᵢ ~ U[0, 1] and
+// 2018, §5): L(θ) = ½ Σ λᵢ (θᵢ − x*ᵢ)², axis-aligned, 90% of the λᵢ ~ U[0, 1] and
 // 10% ~ U[30, 60], stochastic gradient gᵢ = λᵢ(θᵢ − x*ᵢ) + ν·λᵢ·zᵢ with ν = 0.1, θ₀ = 0,
 // x* ~ U[−10, 10]. Each optimizer's learning rate is tuned on a {1, 3}×10^k grid on a small
 // copy of the problem, then it runs on a large one; the table shows the final loss and the
 // optimizer's own throughput (gradient sampling excluded).
-import {
-  Adagrad,
-  Adam,
-  AdamW,
-  Lion,
-  MSGD,
-  MSSD,
-  MSVAG,
-  RMSprop,
-  SGD,
-  SSD,
-  SVAG,
-  init,
-  parameter,
-  type Optimizer,
-  type Parameter,
-} from '../src/index.js'
+import { init, type Optimizer, optimizers, type Parameter, parameter } from '../src/index.js'
 import { rng } from './rng.js'
 
 type Make = (params: Parameter[], lr: number) => Optimizer<object>
-const OPTIMIZERS: [string, Make][] = [
-  ['SGD', (p, lr) => new SGD(p, { lr })],
-  ['SGD + momentum 0.9', (p, lr) => new SGD(p, { lr, momentum: 0.9 })],
-  ['M-SGD', (p, lr) => new MSGD(p, { lr })],
-  ['SSD', (p, lr) => new SSD(p, { lr })],
-  ['M-SSD', (p, lr) => new MSSD(p, { lr })],
-  ['SVAG', (p, lr) => new SVAG(p, { lr })],
-  ['M-SVAG', (p, lr) => new MSVAG(p, { lr })],
-  ['Adam', (p, lr) => new Adam(p, { lr })],
-  ['AdamW', (p, lr) => new AdamW(p, { lr })],
-  ['Lion', (p, lr) => new Lion(p, { lr })],
-  ['RMSprop', (p, lr) => new RMSprop(p, { lr })],
-  ['Adagrad', (p, lr) => new Adagrad(p, { lr })],
-]
+type Ctor = new (params: Parameter[], options: object) => Optimizer<object>
+/** Every optimizer of the library (its registry), and SGD with momentum besides. */
+const OPTIMIZERS: [string, Make][] = (Object.entries(optimizers) as [string, Ctor][]).flatMap(
+  ([name, cls]): [string, Make][] => [
+    [name, (p, lr) => new cls(p, { lr })],
+    ...(name === 'SGD'
+      ? [['SGD + momentum 0.9', (p: Parameter[], lr: number) => new cls(p, { lr, momentum: 0.9 })] as [string, Make]]
+      : []),
+  ],
+)
 const GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1]
 const NU = 0.1
 const STEPS = 200
@@ -112,6 +92,6 @@ const head = ['optimizer', 'best lr', 'final / initial loss', 'ms per step', 'Ge
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
 const line = (cells: string[]) =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
-console.log('\n' + line(head) + '\n' + widths.map((w) => '-'.repeat(w)).join('  '))
+console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`)
 for (const r of [...rows].sort((a, b) => Number(a[2]) - Number(b[2]))) console.log(line(r))
 console.log(`\nfinished in ${((performance.now() - started) / 1000).toFixed(1)} s`)

@@ -139,6 +139,6 @@ export function figure(charts: string[], columns: number, width = 480, height = 
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${columns * width}" height="${top + rows * height}" ` +
     `viewBox="0 0 ${columns * width} ${top + rows * height}" font-family="sans-serif">` +
-    `<rect width="100%" height="100%" fill="#fff"/>${title}${body.join('')}</svg>\n`
+    `<title>${esc(header ?? 'chart')}</title><rect width="100%" height="100%" fill="#fff"/>${title}${body.join('')}</svg>\n`
   )
 }

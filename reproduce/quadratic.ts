@@ -1,4 +1,4 @@
-// The paper's stochastic quadratic study (Balles & Hennig 2018, Fig. 2; SPEC.md §5): SGD against
+// The paper's stochastic quadratic study (Balles & Hennig 2018, Fig. 2): SGD against
 // SSD (sign descent), each at its optimal local step size every step, on 4 problem types
 // (well- or ill-conditioned spectrum, axis-aligned or randomly rotated) × 3 noise levels.
 //
@@ -11,8 +11,9 @@
 // with noise the coordinates of g are correlated and E[zᵀQz] has no closed form, so both are
 // Monte-Carlo estimates from `samples` draws. θ₀ = 0 and x* ~ U[−10, 10]^d (the paper gives
 // neither). The steps themselves are wasm-optim's SGD and SSD with lr set to α* each step.
-import { SGD, SSD, init, parameter } from '../src/index.js'
+
 import { rng } from '../examples/rng.js'
+import { init, parameter, SGD, SSD } from '../src/index.js'
 
 export interface Panel {
   spectrum: 'well' | 'ill'

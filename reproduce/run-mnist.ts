@@ -3,10 +3,10 @@
 // method, three seeds). Prints a table, writes docs/mnist.svg (the quick run: output/mnist-quick.svg).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { chart, figure, type Series } from '../examples/plot.js'
-import { METHODS, loadDigits, train, type Point } from './mnist.js'
+import { loadDigits, METHODS, type Point, train } from './mnist.js'
 
 const quick = process.argv.includes('--quick')
-// The paper's best learning rates on Fashion-MNIST (SPEC.md §5), and a {1, 3}×10^k grid for each.
+// The paper's best learning rates on Fashion-MNIST (its §5), and a {1, 3}×10^k grid for each.
 const BEST: Record<string, number> = { msgd: 0.1, mssd: 3e-4, msvag: 0.3, adam: 1e-3 }
 // A first run over the three values around each best put every method's best at the top of its
 // grid; these grids go two values further up, so that the best is inside.

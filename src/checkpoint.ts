@@ -1,16 +1,24 @@
-import type { Slot } from './optimizer.js'
+// Checkpoints: what an optimizer's state looks like when saved (a JSON-safe object, or one
+// compact binary buffer), how it is written, and how a saved state is read back and checked
+// against the optimizer before anything is changed.
+import { view } from './runtime.js'
 import { describe } from './validate.js'
+import type { Slot } from './walk.js'
 
 /** The format tag and version every state dict carries; loading checks both. */
 export const STATE_FORMAT = 'wasm-optim'
+/** The version of the state format this library writes and reads. */
 export const STATE_VERSION = 1
 
 /** One parameter's state: its step count and its buffers (m, v, …). */
 export interface ParamState<B> {
   /** The parameter's name, if it has one: state is then matched by name. */
   name?: string
+  /** Its number of elements. */
   length: number
+  /** Its step count t. */
   step: number
+  /** Its state buffers (m, v, …) by name. */
   state: Record<string, B>
 }
 
@@ -20,11 +28,17 @@ export interface ParamState<B> {
  * loss (NaN and ±Infinity included). `opt.stateBytes()` is the compact binary form of the same.
  */
 export interface StateDict<B = string> {
+  /** Always 'wasm-optim'. */
   format: typeof STATE_FORMAT
+  /** The format version ({@link STATE_VERSION}). */
   version: number
+  /** The optimizer's name, e.g. 'Adam': a state loads only into the same kind. */
   optimizer: string
+  /** The non-finite gradient policy. */
   nonFinite: string
+  /** Steps skipped for non-finite gradients so far. */
   skippedSteps: number
+  /** Each group's options and its parameters' state. */
   groups: { options: Record<string, unknown>; params: ParamState<B>[] }[]
 }
 
@@ -70,7 +84,8 @@ export function toBytes(dict: StateDict<Float32Array>): Uint8Array {
         state: Object.fromEntries(
           Object.entries(p.state).map(([k, b]) => {
             buffers.push(b)
-            return [k, (offset += b.byteLength) - b.byteLength]
+            offset += b.byteLength
+            return [k, offset - b.byteLength]
           }),
         ),
       })),
@@ -93,7 +108,7 @@ export function toBytes(dict: StateDict<Float32Array>): Uint8Array {
 }
 
 /** Reads the binary form back into a state dict whose buffers are Float32Arrays (copies). */
-export function fromBytes(bytes: Uint8Array, where: string): StateDict<Float32Array> {
+function fromBytes(bytes: Uint8Array, where: string): StateDict<Float32Array> {
   const bad = (why: string) => new TypeError(`${where}: not a wasm-optim state (${why})`)
   if (bytes.length < 12 || MAGIC.some((m, i) => bytes[i] !== m)) throw bad('no WOPT header')
   const head = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -133,7 +148,7 @@ export function fromBytes(bytes: Uint8Array, where: string): StateDict<Float32Ar
   }
 }
 /** Checks the shape of a state dict object and decodes its buffers. */
-export function decodeDict(src: unknown, where: string): StateDict<Float32Array> {
+function decodeDict(src: unknown, where: string): StateDict<Float32Array> {
   const d = src as StateDict
   if (d === null || typeof d !== 'object' || d.format !== STATE_FORMAT) {
     throw new TypeError(`${where}: not a wasm-optim state dict (format ${describe((d as StateDict | null)?.format)})`)
@@ -168,7 +183,7 @@ export function decodeDict(src: unknown, where: string): StateDict<Float32Array>
  * Pairs each parameter with its entry in the state: by name when every parameter on both sides
  * has one, else by position (and then the counts must match). Also checks the step counts.
  */
-export function pairState(
+function pairState(
   slots: Slot[][],
   dict: StateDict<Float32Array>,
   where: string,
@@ -211,4 +226,93 @@ export function pairState(
       throw new RangeError(`${at}: step must be an integer ≥ 0, got ${describe(e.step)}`)
   }
   return out
+}
+
+/** The state of an optimizer, its buffers encoded by `encode` (base64 for JSON, raw for bytes). */
+export function snapshot<B>(
+  name: string,
+  slots: readonly (readonly Slot[])[],
+  groups: readonly { params: unknown }[],
+  opt: { nonFinite: string; skippedSteps: number },
+  encode: (a: Float32Array) => B,
+): StateDict<B> {
+  return {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    optimizer: name,
+    nonFinite: opt.nonFinite,
+    skippedSteps: opt.skippedSteps,
+    groups: groups.map(({ params: _, ...options }, i) => ({
+      options: JSON.parse(JSON.stringify(options)),
+      params: slots[i].map((s) => ({
+        ...(s.name !== undefined && { name: s.name }),
+        length: s.n,
+        step: s.t,
+        state: Object.fromEntries(Object.entries(s.state).map(([k, ptr]) => [k, encode(view(ptr, s.n))])),
+      })),
+    })),
+  }
+}
+
+/** A saved state read and checked against an optimizer, ready to be written. */
+export interface Loaded<O> {
+  /** Each group's options, merged and checked. */
+  options: O[]
+  /** Each parameter with its saved entry (undefined: start fresh). */
+  pairs: [Slot, ParamState<Float32Array> | undefined, string][]
+  nonFinite: string
+  skippedSteps: number
+}
+
+/**
+ * Reads `src` (a state dict, its JSON round trip, or the binary form) and checks it against the
+ * optimizer `name` with these slots: the format, the optimizer, the groups (each group's options
+ * through `options`, which merges and checks them), the pairing of parameters, every length and
+ * buffer. Throws a clear error on any mismatch; changes nothing.
+ */
+export function restore<O>(
+  where: string,
+  name: string,
+  src: StateDict | Uint8Array | ArrayBuffer,
+  slots: Slot[][],
+  groupCount: number,
+  options: (saved: object, group: number, where: string) => O,
+): Loaded<O> {
+  const dict =
+    src instanceof Uint8Array || src instanceof ArrayBuffer
+      ? fromBytes(new Uint8Array(src), where)
+      : decodeDict(src, where)
+  if (dict.optimizer !== name) {
+    throw new TypeError(`${where}: the state is for ${describe(dict.optimizer)}, this optimizer is ${name}`)
+  }
+  if (dict.groups.length !== groupCount) {
+    throw new RangeError(`${where}: the state has ${dict.groups.length} parameter groups, this optimizer ${groupCount}`)
+  }
+  const merged = dict.groups.map((g, i) => options(g.options, i, `${where}: groups[${i}].options`))
+  if (!Number.isInteger(dict.skippedSteps) || dict.skippedSteps < 0) {
+    throw new RangeError(`${where}: skippedSteps must be an integer ≥ 0, got ${describe(dict.skippedSteps)}`)
+  }
+  const pairs = pairState(slots, dict, where)
+  for (const [s, entry, at] of pairs) {
+    if (!entry) continue
+    if (entry.length !== s.n) throw new RangeError(`${at}: the state has length ${entry.length}, the parameter ${s.n}`)
+    const want = Object.keys(s.state).sort().join(', ')
+    const got = Object.keys(entry.state).sort().join(', ')
+    if (want !== got) throw new RangeError(`${at}: the state has buffers [${got}], this optimizer keeps [${want}]`)
+    for (const [k, b] of Object.entries(entry.state)) {
+      if (b.length !== s.n) throw new RangeError(`${at}.state.${k} has length ${b.length}, expected ${s.n}`)
+    }
+  }
+  return { options: merged, pairs, nonFinite: dict.nonFinite, skippedSteps: dict.skippedSteps }
+}
+
+/** Writes checked state: each parameter's step count and buffers, or fresh ones (`initial`) where the state had no entry. */
+export function writeState(pairs: Loaded<unknown>['pairs'], initial: (s: Slot, buffer: string) => number): void {
+  for (const [s, entry] of pairs) {
+    s.t = entry ? entry.step : 0
+    for (const [k, ptr] of Object.entries(s.state)) {
+      if (entry) view(ptr, s.n).set(entry.state[k])
+      else view(ptr, s.n).fill(initial(s, k))
+    }
+  }
 }

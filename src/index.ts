@@ -1,43 +1,34 @@
-export { init, memoryStats, simdSupported, type InitOptions, type InitResult } from './runtime.js'
+// The public API: everything a user imports from 'wasm-optim'. This file only re-exports.
+
 export type { MemoryStats } from './arena.js'
-export { parameter, Parameter } from './parameter.js'
+export { type ParamState, STATE_FORMAT, STATE_VERSION, type StateDict } from './checkpoint.js'
 export {
-  Optimizer,
-  type ParamSpec,
   type GroupSpec,
-  type Params,
-  type ParamGroup,
   type NonFinitePolicy,
+  Optimizer,
   type OptimizerOptions,
+  type ParamGroup,
+  type ParamSpec,
+  type Params,
 } from './optimizer.js'
-export { SGD, type SGDOptions } from './optimizers/sgd.js'
+export { Adagrad, type AdagradOptions } from './optimizers/adagrad.js'
+export { Adam, type AdamOptions, AdamW } from './optimizers/adam.js'
 export {
-  MSGD,
-  SSD,
-  MSSD,
-  SVAG,
-  MSVAG,
-  rho,
   type FamilyOptions,
   type MomentumOptions,
+  MSGD,
+  MSSD,
+  MSVAG,
+  rho,
+  SSD,
   type SSDOptions,
+  SVAG,
 } from './optimizers/family.js'
-export { Adam, AdamW, type AdamOptions } from './optimizers/adam.js'
+export { type OptimizerName, optimizers } from './optimizers/index.js'
 export { Lion, type LionOptions } from './optimizers/lion.js'
 export { RMSprop, type RMSpropOptions } from './optimizers/rmsprop.js'
-export { Adagrad, type AdagradOptions } from './optimizers/adagrad.js'
-export { STATE_FORMAT, STATE_VERSION, type StateDict, type ParamState } from './checkpoint.js'
-export {
-  LRScheduler,
-  StepLR,
-  MultiStepLR,
-  ExponentialLR,
-  CosineAnnealingLR,
-  CosineAnnealingWarmRestarts,
-  LinearLR,
-  OneCycleLR,
-  ReduceLROnPlateau,
-  type SchedulerState,
-  type HasParamGroups,
-} from './schedulers.js'
-export { GAMMA_EDGES, ETA2_EDGES, type GroupStats, type OptimizerStats, type StatsOptions } from './stats.js'
+export { SGD, type SGDOptions } from './optimizers/sgd.js'
+export { Parameter, type ParameterOptions, parameter } from './parameter.js'
+export { type InitOptions, type InitResult, init, memoryStats, simdSupported } from './runtime.js'
+export * from './schedulers/index.js'
+export { ETA2_EDGES, GAMMA_EDGES, type GroupStats, type OptimizerStats, type StatsOptions } from './stats.js'

@@ -1,5 +1,5 @@
-import { describe } from './validate.js'
 import { runtime, view } from './runtime.js'
+import { describe } from './validate.js'
 
 const ALIGN_FLOATS = 4
 
@@ -64,17 +64,25 @@ export class Parameter {
   }
 }
 
+/** What {@link parameter} takes besides the length or the values. */
+export interface ParameterOptions {
+  /** A name, used to match optimizer state in checkpoints; unique within an optimizer. */
+  name?: string
+}
+
 /**
  * Allocates a parameter and its gradient in the library's WebAssembly memory: the fast path,
- * updated by `step()` with no copies.
+ * updated by `step()` with no copies. Given an array, it **copies** the values in: the array
+ * itself is not updated; read the values from `p.param` afterwards (or copy them back).
  *
  * @param init the number of elements (values start at 0), or the values to copy in
+ * @param options the parameter's name
  * @example
  * const w = parameter(new Float32Array([0.5, -1, 2]), { name: 'w' })
- * w.grad.set(gradient)
+ * w.grad.set([0.1, 0.2, -0.3])
  * opt.step()            // w.param now holds the updated values
  */
-export function parameter(init: number | ArrayLike<number>, options: { name?: string } = {}): Parameter {
+export function parameter(init: number | ArrayLike<number>, options: ParameterOptions = {}): Parameter {
   const name = options.name
   if (name !== undefined && typeof name !== 'string') {
     throw new TypeError(`wasm-optim: parameter name must be a string, got ${describe(name)}`)

@@ -1,8 +1,53 @@
-// Checks of what an optimizer is given: the parameter list or groups, option names, each
-// { param, grad } pair, names, and that no parameter overlaps another or a gradient.
-import type { GroupSpec, ParamSpec, Params } from './optimizer.js'
-import { inMemory, runtime } from './runtime.js'
+// What an optimizer is given, checked, and laid out in memory: the parameter list or groups,
+// option names, each { param, grad } pair, names, that no parameter overlaps another or a
+// gradient; then one allocator block for all its state and its staging area.
+import { inMemory, runtime, view } from './runtime.js'
 import { describe, isFloat32Array } from './validate.js'
+import { CHUNK, type Slot, type Source } from './walk.js'
+
+/** One parameter: its values and its gradient, Float32Arrays of equal length. */
+export interface ParamSpec {
+  /** The values, updated in place by `step()`. */
+  param: Float32Array
+  /** The gradient, read by `step()`; the same length as `param`. */
+  grad: Float32Array
+  /** Optional name, used to match state; unique within an optimizer. */
+  name?: string
+}
+
+/** A parameter group: parameters with their own options, PyTorch style. */
+export type GroupSpec<O> = Partial<O> & { params: readonly ParamSpec[] }
+
+/**
+ * What a step does with a gradient that holds NaN or ±Infinity: 'propagate' (PyTorch's
+ * behaviour: no check, NaN reaches the parameters), 'skip' (the step changes nothing and
+ * `step()` returns false, like an AMP grad scaler), or 'throw' (a RangeError before anything
+ * changes). The check is one wasm pass over the gradients, run only when the policy is not
+ * 'propagate'.
+ */
+export type NonFinitePolicy = 'propagate' | 'skip' | 'throw'
+
+/** Options that belong to the optimizer as a whole, not to a group. */
+export interface OptimizerOptions {
+  /** The non-finite gradient policy. Default 'propagate'. */
+  nonFinite: NonFinitePolicy
+}
+
+/** What an optimizer takes: a list of parameters, or a list of parameter groups. */
+export type Params<O> = readonly ParamSpec[] | readonly GroupSpec<O>[]
+
+/** A group as the optimizer holds it: every option filled in, writable between steps. */
+export type ParamGroup<O> = O & { readonly params: readonly ParamSpec[] }
+
+const NON_FINITE: readonly NonFinitePolicy[] = ['propagate', 'skip', 'throw']
+
+/** Checks a non-finite policy; `where` + `what` name it in the message (joined only when it throws). */
+export function checkPolicy(where: string, what: string, policy: unknown): NonFinitePolicy {
+  if (!NON_FINITE.includes(policy as NonFinitePolicy)) {
+    throw new TypeError(`${where}${what}: nonFinite must be 'propagate', 'skip' or 'throw', got ${describe(policy)}`)
+  }
+  return policy as NonFinitePolicy
+}
 
 export function toGroups<O>(name: string, params: Params<O>): readonly GroupSpec<O>[] {
   if (!Array.isArray(params)) {
@@ -22,28 +67,31 @@ export function toGroups<O>(name: string, params: Params<O>): readonly GroupSpec
   return [{ params: params as readonly ParamSpec[] } as GroupSpec<O>]
 }
 
+/** Throws the error for an option name that `defaults` does not have. */
+export function unknownOption(where: string, key: string, defaults: object): never {
+  throw new TypeError(`${where} has an unknown option '${key}'; the options are ${Object.keys(defaults).join(', ')}`)
+}
+
+/** Checks that `options` is an object whose every key is an option of `defaults`. */
 export function checkKeys<T extends object>(where: string, options: object, defaults: object): Partial<T> {
   if (options === null || typeof options !== 'object')
     throw new TypeError(`${where} must be an object, got ${describe(options)}`)
-  for (const key of Object.keys(options)) {
-    if (!(key in defaults)) {
-      throw new TypeError(`${where}: unknown option '${key}'; the options are ${Object.keys(defaults).join(', ')}`)
-    }
-  }
+  for (const key of Object.keys(options)) if (!(key in defaults)) unknownOption(where, key, defaults)
   return options as Partial<T>
 }
 
-export interface CheckedSpec {
+interface CheckedSpec {
   param: Float32Array
   grad: Float32Array
   name: string | undefined
   where: string
 }
 
-export function checkSpec(name: string, spec: ParamSpec, i: number, j: number): CheckedSpec {
+function checkSpec(name: string, spec: ParamSpec, i: number, j: number): CheckedSpec {
   const where = `${name}: paramGroups[${i}].params[${j}]`
-  if (spec === null || typeof spec !== 'object')
-    throw new TypeError(`${where} must be { param, grad }, got ${describe(spec)}`)
+  if (spec === null || typeof spec !== 'object' || ArrayBuffer.isView(spec) || !('param' in spec || 'grad' in spec)) {
+    throw new TypeError(`${where} must be { param, grad } or a parameter(), got ${describe(spec)}`)
+  }
   const { param, grad, name: pname } = spec
   if (!isFloat32Array(param)) throw new TypeError(`${where}.param must be a Float32Array, got ${describe(param)}`)
   if (!isFloat32Array(grad)) throw new TypeError(`${where}.grad must be a Float32Array, got ${describe(grad)}`)
@@ -55,7 +103,7 @@ export function checkSpec(name: string, spec: ParamSpec, i: number, j: number): 
   return { param, grad, name: pname, where: `paramGroups[${i}].params[${j}]` }
 }
 
-export function checkNames(name: string, specs: CheckedSpec[]): void {
+function checkNames(name: string, specs: CheckedSpec[]): void {
   const seen = new Map<string, string>()
   for (const s of specs) {
     if (s.name === undefined) continue
@@ -66,20 +114,26 @@ export function checkNames(name: string, specs: CheckedSpec[]): void {
 }
 
 /** Parameters must not overlap one another, nor any gradient: an update would corrupt the other. */
-export function checkOverlaps(name: string, specs: CheckedSpec[]): void {
-  type Extent = { key: unknown; start: number; end: number; what: string }
-  const extent = (a: Float32Array, what: string): Extent => ({
+function checkOverlaps(name: string, specs: CheckedSpec[]): void {
+  type Extent = { key: unknown; start: number; end: number; where: string; what: string }
+  const extent = (a: Float32Array, s: CheckedSpec, what: string): Extent => ({
     key: inMemory(a) ? 'wasm' : a.buffer,
     start: a.byteOffset,
     end: a.byteOffset + a.byteLength,
+    where: s.where,
     what,
   })
-  const params = specs.map((s) => extent(s.param, `${s.where}.param`)).filter((s) => s.end > s.start)
-  const grads = specs.map((s) => extent(s.grad, `${s.where}.grad`)).filter((s) => s.end > s.start)
+  const params = specs.map((s) => extent(s.param, s, 'param')).filter((s) => s.end > s.start)
+  const grads = specs.map((s) => extent(s.grad, s, 'grad')).filter((s) => s.end > s.start)
   const overlap = (a: Extent, b: Extent) => a.key === b.key && a.start < b.end && b.start < a.end
   const fail = (a: Extent, b: Extent) => {
+    if (a.what === 'param' && b.what === 'param' && a.start === b.start && a.end === b.end) {
+      throw new TypeError(
+        `${name}: the same parameter appears twice (${a.where} and ${b.where}); give each parameter once`,
+      )
+    }
     throw new TypeError(
-      `${name}: ${a.what} overlaps ${b.what}; each parameter needs its own memory, apart from every gradient`,
+      `${name}: ${a.where}.${a.what} overlaps ${b.where}.${b.what}; each parameter needs its own memory, apart from every gradient`,
     )
   }
   // Parameters: sort by (buffer, start) and compare neighbours. Then, the parameters being sorted
@@ -104,9 +158,61 @@ export function checkOverlaps(name: string, specs: CheckedSpec[]): void {
 }
 
 /** For a view of the wasm memory: the live allocator block it lies in (else it must be copied). */
-export function wasmBlock(name: string, a: Float32Array, where: string): { start: number; serial: number } | undefined {
-  if (!inMemory(a)) return undefined
+function source(name: string, a: Float32Array, where: string): Source {
+  if (!inMemory(a)) return { user: a }
   const block = runtime().arena.blockContaining(a.byteOffset, a.byteLength)
   if (!block) throw new TypeError(`${name}: ${where} is a view of wasm-optim's memory that no live parameter() holds`)
-  return block
+  return { block }
+}
+
+const bytesOf = (n: number) => Math.ceil(n / 4) * 16
+
+/**
+ * Checks every parameter of every group and allocates one block for all their state buffers
+ * (`buffers[i]` for group i, filled with `initial(i, name)`) and, if any parameter is a plain
+ * array, the staging area: a constructor that throws has allocated nothing.
+ */
+export function layOut<O>(
+  name: string,
+  groups: ParamGroup<O>[],
+  buffers: readonly (readonly string[])[],
+  initial: (group: number, buffer: string) => number,
+): { block: number; stage: number | undefined; slots: Slot[][] } {
+  const specs = groups.flatMap((g, i) => g.params.map((s, j) => checkSpec(name, s, i, j)))
+  if (specs.length === 0) throw new TypeError(`${name}: got an empty parameter list`)
+  checkNames(name, specs)
+  checkOverlaps(name, specs)
+  const sources = specs.map((s) => ({
+    param: source(name, s.param, `${s.where}.param`),
+    grad: source(name, s.grad, `${s.where}.grad`),
+  }))
+  const staged = sources.some((s) => s.param.user || s.grad.user)
+  // Read lengths and addresses now: allocating may grow an unshared memory and detach views.
+  const layout = specs.map((s) => ({ n: s.param.length, p: s.param.byteOffset, g: s.grad.byteOffset }))
+  const group = groups.flatMap((g, i) => g.params.map(() => i))
+  const bytes = layout.reduce(
+    (sum, l, k) => sum + buffers[group[k]].length * bytesOf(l.n),
+    staged ? 2 * bytesOf(CHUNK) : 0,
+  )
+  const block = runtime().arena.alloc(bytes)
+  let at = block
+  const take = (n: number) => {
+    at += bytesOf(n)
+    return at - bytesOf(n)
+  }
+  const stage = staged ? take(2 * CHUNK) : undefined
+  let k = 0
+  const slots = groups.map((_, i) =>
+    groups[i].params.map((): Slot => {
+      const { n, p, g } = layout[k]
+      const state: Record<string, number> = {}
+      for (const b of buffers[i]) {
+        state[b] = take(n)
+        const value = initial(i, b)
+        if (value !== 0) view(state[b], n).fill(value)
+      }
+      return { t: 0, group: i, n, p, g, state, name: specs[k].name, ...sources[k++] }
+    }),
+  )
+  return { block, stage, slots }
 }

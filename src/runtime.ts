@@ -1,143 +1,8 @@
 import { Arena, type MemoryStats } from './arena.js'
+import type { Kernels } from './kernels.js'
 import * as wasm from './wasm.js'
 
-/** The kernels' exports (assembly/index.ts): pointers, then the element count, then scalars. */
-export interface Kernels {
-  sgd(
-    p: number,
-    g: number,
-    b: number,
-    n: number,
-    lr: number,
-    wd: number,
-    mu: number,
-    damp1: number,
-    maximize: boolean,
-    first: boolean,
-    nesterov: boolean,
-  ): void
-  msgd(
-    p: number,
-    g: number,
-    m: number,
-    v: number,
-    n: number,
-    beta: number,
-    omb: number,
-    lrc: number,
-    decay: number,
-  ): void
-  ssd(p: number, g: number, n: number, lr: number, decay: number): void
-  mssd(
-    p: number,
-    g: number,
-    m: number,
-    v: number,
-    n: number,
-    beta: number,
-    omb: number,
-    lr: number,
-    decay: number,
-  ): void
-  svag(
-    p: number,
-    g: number,
-    m: number,
-    v: number,
-    n: number,
-    beta: number,
-    omb: number,
-    ic: number,
-    kappa: number,
-    lr: number,
-    decay: number,
-  ): void
-  msvag(
-    p: number,
-    g: number,
-    m: number,
-    v: number,
-    n: number,
-    beta: number,
-    omb: number,
-    ic: number,
-    kappa: number,
-    lr: number,
-    decay: number,
-  ): void
-  adam(
-    p: number,
-    g: number,
-    m: number,
-    v: number,
-    vmax: number,
-    n: number,
-    b1: number,
-    omb1: number,
-    b2: number,
-    omb2: number,
-    lrc1: number,
-    rc2: number,
-    eps: number,
-    wd: number,
-    decay: number,
-    maximize: boolean,
-    amsgrad: boolean,
-  ): void
-  lion(
-    p: number,
-    g: number,
-    m: number,
-    n: number,
-    b1: number,
-    omb1: number,
-    b2: number,
-    omb2: number,
-    lr: number,
-    decay: number,
-  ): void
-  rmsprop(
-    p: number,
-    g: number,
-    v: number,
-    a: number,
-    b: number,
-    n: number,
-    alpha: number,
-    oma: number,
-    eps: number,
-    lr: number,
-    mu: number,
-    wd: number,
-    centered: boolean,
-  ): void
-  adagrad(p: number, g: number, s: number, n: number, clr: number, eps: number, wd: number): void
-  /** Σ g² in f64, in the lane order both builds share (assembly/grad.ts). */
-  sumsq(g: number, n: number): number
-  scale(g: number, n: number, c: number): void
-  clamp(g: number, n: number, lo: number, hi: number): void
-  /** Index of the first NaN or ±Infinity, or −1. */
-  nonfinite(g: number, n: number): number
-  /** The diagnostics pass (assembly/stats.ts): adds to the f64 accumulators at `out`. */
-  stats(
-    p: number,
-    g: number,
-    m: number,
-    v: number,
-    n: number,
-    mode: number,
-    every: number,
-    ic1: number,
-    ic2: number,
-    k1: number,
-    kappa: number,
-    lr: number,
-    rc2: number,
-    eps: number,
-    out: number,
-  ): void
-}
-
+/** What {@link init} takes. */
 export interface InitOptions {
   /** true: SIMD build (rejects where unsupported); false: scalar build; default: SIMD where supported. */
   simd?: boolean
@@ -149,6 +14,7 @@ export interface InitOptions {
   shared?: boolean
 }
 
+/** What {@link init} resolves to. */
 export interface InitResult {
   /** Whether the SIMD build is the one in use. */
   simd: boolean
@@ -276,14 +142,15 @@ export function view(ptr: number, n: number): Float32Array {
  */
 export function accumulators(slots: number): { ptr: number; f64: Float64Array } {
   const r = runtime()
-  const a = (r.accumulators ??= { ptr: r.arena.alloc(8 * slots), f64: new Float64Array(0) })
+  r.accumulators ??= { ptr: r.arena.alloc(8 * slots), f64: new Float64Array(0) }
+  const a = r.accumulators
   if (a.f64.length === 0) a.f64 = new Float64Array(r.memory.buffer, a.ptr, slots)
   return a
 }
 
 /** Whether `a` is a view of the library's memory (so it can be used in place, without copies). */
 export function inMemory(a: ArrayBufferView): boolean {
-  return rt !== undefined && rt.buffers.has(a.buffer)
+  return rt?.buffers.has(a.buffer) ?? false
 }
 
 /**

@@ -1,8 +1,25 @@
 // What opt.stats() reports: Balles & Hennig's lens on a live run. The numbers come from one
 // read-only wasm pass over θ, g and the state (assembly/stats.ts), run only when asked.
 
+import {
+  MODE_NORMS,
+  SLOT_AGREE,
+  SLOT_ETA_HIST,
+  SLOT_G2,
+  SLOT_GAMMA,
+  SLOT_GAMMA_HIST,
+  SLOT_P2,
+  SLOT_PSIGN,
+  SLOT_SAMPLED,
+  SLOT_SIGNS,
+  SLOT_U2,
+  SLOT_VALID,
+  SLOTS,
+} from './kernels.js'
 import { checkKeys } from './params.js'
+import { accumulators, runtime } from './runtime.js'
 import { describe } from './validate.js'
+import { READ_G, READ_P, type Slot, type Walker } from './walk.js'
 
 /**
  * Which quantities an optimizer's state allows, and the step's scalars the pass needs. A class
@@ -12,7 +29,7 @@ import { describe } from './validate.js'
  * optimizer changed.
  */
 export class StatsScalars {
-  /** 0 norms only, 1 M-SGD, 2 M-SSD, 3 SVAG, 4 M-SVAG, 5 Adam (assembly/stats.ts). */
+  /** What the pass measures: one of the MODE_ constants of assembly/stats.ts (src/kernels.ts). */
   mode = 0
   /** 1/(1 − β1ᵗ): m̂ = m·ic1 */
   ic1 = NaN
@@ -50,21 +67,7 @@ export class StatsScalars {
   }
 }
 
-export const NORMS_ONLY = new StatsScalars({ mode: 0, ic1: 0, ic2: 0, k1: 0, kappa: 0, lr: 0 })
-
-/** Accumulator layout (assembly/stats.ts). */
-export const SLOTS = 20
-const G2 = 0,
-  P2 = 1,
-  SIGNS = 2,
-  AGREE = 3,
-  SAMPLED = 4,
-  U2 = 5,
-  VALID = 6,
-  GAMMA = 7,
-  PSIGN = 8,
-  GAMMA_HIST = 9,
-  ETA_HIST = 14
+export const NORMS_ONLY = new StatsScalars({ mode: MODE_NORMS, ic1: 0, ic2: 0, k1: 0, kappa: 0, lr: 0 })
 
 export const MAX_SAMPLE_EVERY = 1024
 
@@ -143,27 +146,30 @@ export interface GroupStats {
   signProbability: number | null
 }
 
+/** What opt.stats() returns: the diagnostics of each parameter group, and of all together. */
 export interface OptimizerStats {
+  /** One entry per parameter group, in order. */
   groups: GroupStats[]
+  /** All groups together. */
   total: GroupStats
 }
 
 /** Turns accumulated sums (one group's, or all groups' added) into the reported numbers. */
-export function summarise(acc: Float64Array, elements: number, mode: number, variance: boolean): GroupStats {
-  const valid = acc[VALID]
-  const moving = mode > 0
+function summarise(acc: Float64Array, elements: number, mode: number, variance: boolean): GroupStats {
+  const valid = acc[SLOT_VALID]
+  const moving = mode !== MODE_NORMS
   return {
     elements,
-    sampled: acc[SAMPLED],
-    gradNorm: Math.sqrt(acc[G2]),
-    paramNorm: Math.sqrt(acc[P2]),
-    updateNorm: moving ? Math.sqrt((acc[U2] * elements) / acc[SAMPLED]) : null,
-    signAgreement: moving ? (acc[SIGNS] > 0 ? acc[AGREE] / acc[SIGNS] : NaN) : null,
+    sampled: acc[SLOT_SAMPLED],
+    gradNorm: Math.sqrt(acc[SLOT_G2]),
+    paramNorm: Math.sqrt(acc[SLOT_P2]),
+    updateNorm: moving ? Math.sqrt((acc[SLOT_U2] * elements) / acc[SLOT_SAMPLED]) : null,
+    signAgreement: moving ? (acc[SLOT_SIGNS] > 0 ? acc[SLOT_AGREE] / acc[SLOT_SIGNS] : NaN) : null,
     gamma: variance
-      ? { mean: valid > 0 ? acc[GAMMA] / valid : NaN, histogram: fractions(acc, GAMMA_HIST, 5, valid) }
+      ? { mean: valid > 0 ? acc[SLOT_GAMMA] / valid : NaN, histogram: fractions(acc, SLOT_GAMMA_HIST, 5, valid) }
       : null,
-    eta2: variance ? { histogram: fractions(acc, ETA_HIST, 6, valid) } : null,
-    signProbability: variance ? (valid > 0 ? acc[PSIGN] / valid : NaN) : null,
+    eta2: variance ? { histogram: fractions(acc, SLOT_ETA_HIST, 6, valid) } : null,
+    signProbability: variance ? (valid > 0 ? acc[SLOT_PSIGN] / valid : NaN) : null,
   }
 }
 
@@ -171,4 +177,75 @@ function fractions(acc: Float64Array, from: number, bins: number, of: number): n
   const out = new Array<number>(bins)
   for (let i = 0; i < bins; i++) out[i] = of > 0 ? acc[from + i] / of : NaN
   return out
+}
+
+/** The groups' sums of one stats() call: reused, since a fresh Float64Array costs more than a small pass. */
+const total = new Float64Array(SLOTS)
+
+/**
+ * One diagnostics pass over every parameter, group by group: `scalars(group, t)` says what the
+ * method's state allows at step count t. The kernel sums in f32 lanes within a call, so every
+ * parameter is walked in the same chunks whether it is staged or not.
+ */
+export function collect(
+  where: string,
+  slots: Slot[][],
+  w: Walker,
+  scalars: (group: number, t: number) => StatsScalars,
+  options: StatsOptions | undefined,
+): OptimizerStats {
+  const chosen = checkStatsOptions(where, options)
+  const k = runtime().kernels
+  const { ptr: out, f64: acc } = accumulators(SLOTS)
+  total.fill(0)
+  let totalMode = MODE_NORMS
+  let totalVariance = false
+  let totalElements = 0
+  const groups: GroupStats[] = []
+  for (let i = 0; i < slots.length; i++) {
+    acc.fill(0)
+    let mode = MODE_NORMS
+    let variance = false
+    let elements = 0
+    for (const s of slots[i]) elements += s.n
+    const every = chosen ?? sampleEvery(elements)
+    let t = -1
+    let c = NORMS_ONLY
+    for (const s of slots[i]) {
+      if (s.t !== t) {
+        t = s.t
+        c = t > 0 ? scalars(i, t) : NORMS_ONLY
+      }
+      const m = c.mode !== MODE_NORMS ? s.state.m : 0
+      const v = c.mode !== MODE_NORMS ? (s.state.v ?? 0) : 0
+      mode = Math.max(mode, c.mode)
+      variance ||= v !== 0
+      for (w.begin(s, READ_P | READ_G); w.next(); ) {
+        const off = 4 * w.off
+        k.stats(
+          w.p,
+          w.g,
+          m && m + off,
+          v && v + off,
+          w.n,
+          c.mode,
+          every,
+          c.ic1,
+          c.ic2,
+          c.k1,
+          c.kappa,
+          c.lr,
+          c.rc2,
+          c.eps,
+          out,
+        )
+      }
+    }
+    for (let j = 0; j < SLOTS; j++) total[j] += acc[j]
+    totalMode = Math.max(totalMode, mode)
+    totalVariance ||= variance
+    totalElements += elements
+    groups.push(summarise(acc, elements, mode, variance))
+  }
+  return { groups, total: summarise(total, totalElements, totalMode, totalVariance) }
 }

@@ -5,7 +5,9 @@ export function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value)
   if (Array.isArray(value)) return `an Array of length ${value.length}`
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`
-  return `a ${(value as object).constructor?.name ?? 'object'}`
+  const ctor = (value as object).constructor
+  if (ctor === Object || ctor === undefined) return `an object { ${Object.keys(value as object).join(', ')} }`
+  return `a ${ctor.name}`
 }
 
 export function isFloat32Array(value: unknown): value is Float32Array {

@@ -2,9 +2,10 @@
 // to the bit, for every optimizer and both forms (JSON and binary). Loading checks everything
 // and changes nothing when it throws; named parameters are matched by name.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { Adam, MSVAG, SGD, init, type Optimizer, type StateDict } from '../src/index.js'
+import { Adam, init, MSVAG, type Optimizer, type OptimizerName, SGD, type StateDict } from '../src/index.js'
 import { view } from '../src/runtime.js'
-import { CASES, OPTIMIZERS, randomData } from './helpers.js'
+import { randomData } from './helpers.js'
+import { CASES, OPTIMIZERS } from './registry.js'
 
 const LENGTHS = [0, 5, 64, 10_007]
 const DATA = LENGTHS.map((n, i) => randomData(n, 50, 100 + i))
@@ -20,7 +21,9 @@ function specs(named = false): Spec[] {
 
 function steps(opt: Optimizer<object>, ps: Spec[], from: number, to: number): void {
   for (let t = from; t < to; t++) {
-    ps.forEach((p, i) => p.grad.set(DATA[i].grads[t]))
+    ps.forEach((p, i) => {
+      p.grad.set(DATA[i].grads[t])
+    })
     opt.step()
   }
 }
@@ -37,7 +40,7 @@ beforeAll(async () => {
 
 describe('resume from a checkpoint, bit for bit', () => {
   it.each(
-    CASES.flatMap(([name, o]): [string, object, string][] => [
+    CASES.flatMap(([name, o]): [OptimizerName, object, string][] => [
       [name, o, 'json'],
       [name, o, 'binary'],
     ]),

@@ -1,27 +1,16 @@
 // Every optimizer makes progress on a noisy, ill-conditioned quadratic and on the Rosenbrock
-// function: one table of optimizers (with a learning rate that suits each), one loop.
+// function: the registry's table of optimizers (each with a learning rate that suits it), one loop.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { init, parameter } from '../src/index.js'
-import { OPTIMIZERS, normal, rng } from './helpers.js'
+import { init, type OptimizerName, parameter } from '../src/index.js'
+import { normal, rng } from './helpers.js'
+import { NAMES, OPTIMIZERS, REGISTRY } from './registry.js'
 
-// [optimizer, options on the quadratic, options on Rosenbrock]
-const TABLE: [string, object, object][] = [
-  ['SGD', { lr: 0.05 }, { lr: 1e-3 }],
-  ['SGD', { lr: 0.02, momentum: 0.9, nesterov: true }, { lr: 2e-4, momentum: 0.9 }],
-  ['MSGD', { lr: 0.1 }, { lr: 2e-3 }],
-  ['SSD', { lr: 0.01 }, { lr: 1e-3 }],
-  ['MSSD', { lr: 0.01 }, { lr: 1e-3 }],
-  ['SVAG', { lr: 0.1 }, { lr: 2e-3 }],
-  ['MSVAG', { lr: 0.1 }, { lr: 2e-3 }],
-  ['Adam', { lr: 0.05 }, { lr: 0.02 }],
-  ['AdamW', { lr: 0.05, weightDecay: 1e-4 }, { lr: 0.02, weightDecay: 0 }],
-  ['Lion', { lr: 0.01 }, { lr: 2e-3 }],
-  ['RMSprop', { lr: 0.01 }, { lr: 2e-3 }],
-  ['Adagrad', { lr: 0.5 }, { lr: 0.1 }],
-]
+const TABLE = NAMES.flatMap((name) =>
+  REGISTRY[name].converges.map((c): [OptimizerName, object, object] => [name, c.quadratic, c.rosenbrock]),
+)
 
 /** ½ Σ λᵢ (θᵢ − x*ᵢ)², λ spread over 0.1..10; g = λ(θ − x*) + 0.5·√λ·z. Returns initial and final loss. */
-function noisyQuadratic(name: string, options: object): [number, number] {
+function noisyQuadratic(name: OptimizerName, options: object): [number, number] {
   const d = 50
   const u = rng(42)
   const z = normal(u)
@@ -43,7 +32,7 @@ function noisyQuadratic(name: string, options: object): [number, number] {
 }
 
 /** (1 − x)² + 100 (y − x²)² from (−1.5, 2), 3000 steps with exact gradients. */
-function rosenbrock(name: string, options: object): [number, number] {
+function rosenbrock(name: OptimizerName, options: object): [number, number] {
   const spec = { param: new Float32Array([-1.5, 2]), grad: new Float32Array(2) }
   const f = ([x, y]: Float32Array) => (1 - x) ** 2 + 100 * (y - x * x) ** 2
   const opt = new OPTIMIZERS[name]([spec], options)

@@ -1,10 +1,10 @@
 // Bad input gets a clear error that names the option, the value and the range, and a call that
 // throws changes nothing: not the parameters, not the state, not the step count.
 import { describe, expect, it } from 'vitest'
-import { Adam, MSVAG, SGD, RMSprop, Lion, init, parameter, type Optimizer } from '../src/index.js'
+import { Adam, init, Lion, MSVAG, type Optimizer, type OptimizerName, parameter, RMSprop, SGD } from '../src/index.js'
 import { view } from '../src/runtime.js'
-import { OPTIMIZERS } from './helpers.js'
 import { f32, initState, referenceStep } from './reference.js'
+import { OPTIMIZERS } from './registry.js'
 
 const spec = (n = 8) => ({
   param: Float32Array.from({ length: n }, (_, i) => i - 3),
@@ -41,7 +41,7 @@ describe('before init()', () => {
 })
 
 describe('options are checked at construction', () => {
-  const cases: [string, object, ErrorConstructor, RegExp][] = [
+  const cases: [OptimizerName, object, ErrorConstructor, RegExp][] = [
     ['Adam', { lr: -1 }, RangeError, /Adam: paramGroups\[0\]: lr must be in \[0, ∞\), got -1/],
     ['Adam', { lr: NaN }, RangeError, /lr must be in \[0, ∞\), got NaN/],
     ['Adam', { lr: Infinity }, RangeError, /lr must be in \[0, ∞\), got Infinity/],
@@ -133,7 +133,16 @@ describe('parameters are checked at construction', () => {
         return new Adam([s, { param: s.param, grad: new Float32Array(8) }])
       },
       TypeError,
-      /overlaps/,
+      /^Adam: the same parameter appears twice \(paramGroups\[0\]\.params\[0\] and paramGroups\[0\]\.params\[1\]\)/,
+    ],
+    [
+      'a parameter() twice',
+      () => {
+        const p = parameter(4)
+        return new Adam([p, p])
+      },
+      TypeError,
+      /the same parameter appears twice \(paramGroups\[0\]\.params\[0\] and paramGroups\[0\]\.params\[1\]\)/,
     ],
     [
       'a parameter in two groups',
@@ -142,7 +151,19 @@ describe('parameters are checked at construction', () => {
         return new Adam([{ params: [s] }, { params: [s] }])
       },
       TypeError,
-      /overlaps/,
+      /the same parameter appears twice \(paramGroups\[0\]\.params\[0\] and paramGroups\[1\]\.params\[0\]\)/,
+    ],
+    [
+      'a bare Float32Array',
+      () => new Adam([new Float32Array(3)] as never),
+      TypeError,
+      /^Adam: paramGroups\[0\]\.params\[0\] must be \{ param, grad \} or a parameter\(\), got a Float32Array$/,
+    ],
+    [
+      'an object without param and grad',
+      () => new Adam([{ values: new Float32Array(3) }] as never),
+      TypeError,
+      /params\[0\] must be \{ param, grad \} or a parameter\(\), got an object \{ values \}$/,
     ],
     [
       'grad aliasing its param',
@@ -286,6 +307,18 @@ describe('a step that throws changes nothing', () => {
     s.opt.step()
     clean.opt.step()
     expect(snapshot(s.opt, s.params)).toEqual(snapshot(clean.opt, clean.params))
+  })
+
+  it('an option misspelled between steps is refused by name', () => {
+    const s = setup()
+    const before = snapshot(s.opt, s.params)
+    ;(s.opt.paramGroups[0] as unknown as Record<string, unknown>).lrr = 1
+    expect(() => s.opt.step()).toThrow(TypeError)
+    expect(() => s.opt.step()).toThrow(
+      /^Adam\.step\(\): paramGroups\[0\] has an unknown option 'lrr'; the options are lr, betas/,
+    )
+    expect(snapshot(s.opt, s.params)).toEqual(before)
+    s.opt.dispose()
   })
 
   it('use after dispose throws a TypeError; dispose twice is harmless', () => {

@@ -2,10 +2,11 @@
 // optimizer, every option combination that changes a kernel's path, lengths 0 through 67 (every
 // SIMD body / scalar tail split) and one large length, random data, 25 steps.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { init, parameter } from '../src/index.js'
-import { f32, initState, referenceStep } from './reference.js'
-import { CASES, OPTIMIZERS, firstBitDifference, randomData } from './helpers.js'
+import { init, type OptimizerName, parameter } from '../src/index.js'
 import { view } from '../src/runtime.js'
+import { firstBitDifference, randomData } from './helpers.js'
+import { f32, initState, referenceStep } from './reference.js'
+import { CASES, OPTIMIZERS } from './registry.js'
 
 const STEPS = 25
 const LENGTHS = [...Array.from({ length: 68 }, (_, n) => n), 100_003]
@@ -17,7 +18,7 @@ interface Run {
 }
 
 /** One optimizer over one parameter per length (its own group each), stepped STEPS times. */
-async function runWasm(name: string, options: object, simd: boolean, resident: boolean): Promise<Run> {
+async function runWasm(name: OptimizerName, options: object, simd: boolean, resident: boolean): Promise<Run> {
   await init({ simd })
   const specs = DATA.map((d) => {
     if (resident) return parameter(d.theta)
@@ -28,7 +29,9 @@ async function runWasm(name: string, options: object, simd: boolean, resident: b
     options,
   )
   for (let t = 0; t < STEPS; t++) {
-    specs.forEach((s, i) => s.grad.set(DATA[i].grads[t]))
+    specs.forEach((s, i) => {
+      s.grad.set(DATA[i].grads[t])
+    })
     opt.step()
   }
   const run: Run = {
@@ -42,7 +45,7 @@ async function runWasm(name: string, options: object, simd: boolean, resident: b
   return run
 }
 
-function runReference(name: string, options: object): Run {
+function runReference(name: OptimizerName, options: object): Run {
   const o = { ...OPTIMIZERS[name].defaults, ...options }
   const params: Float32Array[] = []
   const states: Record<string, Float32Array>[] = []

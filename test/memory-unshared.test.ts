@@ -2,7 +2,7 @@
 // views: the parameter() getters and the optimizer's staging hand out fresh ones, so nothing
 // the library uses goes stale. (A vitest file gets its own module instance: its own memory.)
 import { describe, expect, it } from 'vitest'
-import { Adam, MSVAG, SGD, init, memoryStats, parameter } from '../src/index.js'
+import { Adam, init, MSVAG, memoryStats, parameter, SGD } from '../src/index.js'
 
 describe('memory (unshared WebAssembly.Memory)', () => {
   it('the getters renew views detached by growth; optimizers keep working', async () => {

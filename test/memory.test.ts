@@ -1,7 +1,7 @@
 // The one WebAssembly memory: the allocator reuses what dispose() frees, step() allocates
 // nothing, views handed out never go stale, and a request too large fails before allocating.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { Adam, MSVAG, SGD, init, memoryStats, parameter } from '../src/index.js'
+import { Adam, init, MSVAG, memoryStats, parameter, SGD } from '../src/index.js'
 
 describe('memory (shared WebAssembly.Memory, the default in Node)', () => {
   beforeAll(async () => {

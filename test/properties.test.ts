@@ -2,42 +2,13 @@
 // gradients full of hard values (±0, subnormals, huge values, NaN, ±Infinity).
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { init, type Optimizer } from '../src/index.js'
+import { init, type Optimizer, type OptimizerName } from '../src/index.js'
 import { view } from '../src/runtime.js'
+import { firstBitDifference } from './helpers.js'
 import { f32, initState, referenceStep } from './reference.js'
-import { OPTIMIZERS, firstBitDifference } from './helpers.js'
+import { NAMES, OPTIMIZERS, REGISTRY } from './registry.js'
 
-const unit = fc.double({ min: 0, max: 0.999, noNaN: true })
-const small = fc.double({ min: 0, max: 0.1, noNaN: true })
 const lr = fc.double({ min: 0, max: 1, noNaN: true })
-const bool = fc.boolean()
-const betas = fc.tuple(unit, unit)
-
-/** Valid options for each optimizer, over their whole ranges and every flag. */
-const OPTIONS: Record<string, fc.Arbitrary<object>> = {
-  SGD: fc
-    .record({
-      lr,
-      momentum: unit,
-      dampening: fc.double({ min: 0, max: 1, noNaN: true }),
-      weightDecay: small,
-      maximize: bool,
-      nesterov: bool,
-    })
-    .map((o) =>
-      o.nesterov && (o.momentum === 0 || o.dampening !== 0) ? { ...o, dampening: 0, momentum: o.momentum || 0.5 } : o,
-    ),
-  MSGD: fc.record({ lr, beta: unit, weightDecay: small, trackVariance: bool }),
-  SSD: fc.record({ lr, weightDecay: small }),
-  MSSD: fc.record({ lr, beta: unit, weightDecay: small, trackVariance: bool }),
-  SVAG: fc.record({ lr, beta: unit, weightDecay: small }),
-  MSVAG: fc.record({ lr, beta: unit, weightDecay: small }),
-  Adam: fc.record({ lr, betas, eps: small, weightDecay: small, amsgrad: bool, maximize: bool }),
-  AdamW: fc.record({ lr, betas, eps: small, weightDecay: small, amsgrad: bool, maximize: bool }),
-  Lion: fc.record({ lr, betas, weightDecay: small }),
-  RMSprop: fc.record({ lr, alpha: unit, eps: small, momentum: unit, centered: bool, weightDecay: small }),
-  Adagrad: fc.record({ lr, lrDecay: small, initialAccumulatorValue: small, eps: small, weightDecay: small }),
-}
 
 /** Any float32, with the hard ones (±0, subnormals, ±max, NaN, ±Infinity) well represented. */
 const hard = fc.oneof(
@@ -75,7 +46,13 @@ const problem = (values: fc.Arbitrary<number>) =>
     }),
   )
 
-async function runWasm(name: string, options: object, simd: boolean, theta: Float32Array, grads: Float32Array[]) {
+async function runWasm(
+  name: OptimizerName,
+  options: object,
+  simd: boolean,
+  theta: Float32Array,
+  grads: Float32Array[],
+) {
   await init({ simd })
   const spec = { param: Float32Array.from(theta), grad: new Float32Array(theta.length) }
   const opt: Optimizer<object> = new OPTIMIZERS[name]([spec], options)
@@ -96,8 +73,8 @@ beforeAll(async () => {
 describe('properties', () => {
   it('SIMD, scalar and the Math.fround reference agree bit for bit on any input', async () => {
     const arbitrary = fc
-      .constantFrom(...Object.keys(OPTIONS))
-      .chain((name) => fc.tuple(fc.constant(name), OPTIONS[name], problem(hard)))
+      .constantFrom(...NAMES)
+      .chain((name) => fc.tuple(fc.constant(name), REGISTRY[name].ranges, problem(hard)))
     await fc.assert(
       fc.asyncProperty(arbitrary, async ([name, options, { theta, grads }]) => {
         const simd = await runWasm(name, options, true, theta, grads)
@@ -105,7 +82,9 @@ describe('properties', () => {
         const o = { ...OPTIMIZERS[name].defaults, ...options }
         const p = Float32Array.from(theta)
         const s = initState(name, o, p.length, (k) => new Float32Array(k))
-        grads.forEach((g, t) => referenceStep(name, o, p, g, s, t + 1, f32))
+        grads.forEach((g, t) => {
+          referenceStep(name, o, p, g, s, t + 1, f32)
+        })
         expect(firstBitDifference(simd.param, p), 'SIMD θ').toBe(-1)
         expect(firstBitDifference(scalar.param, p), 'scalar θ').toBe(-1)
         for (const k of Object.keys(s)) {
@@ -121,10 +100,10 @@ describe('properties', () => {
     // M-SVAG: m = v = 0 (zero gradients so far) would make γ = 0/0; the guard makes it 0.
     // Adagrad: a zero accumulator and a zero gradient give 0/(0 + ε) with ε > 0.
     const cases = fc.oneof(
-      fc.tuple(fc.constant('MSVAG'), OPTIONS.MSVAG),
-      fc.tuple(fc.constant('SVAG'), OPTIONS.SVAG),
+      fc.tuple(fc.constant<OptimizerName>('MSVAG'), REGISTRY.MSVAG.ranges),
+      fc.tuple(fc.constant<OptimizerName>('SVAG'), REGISTRY.SVAG.ranges),
       fc.tuple(
-        fc.constant('Adagrad'),
+        fc.constant<OptimizerName>('Adagrad'),
         fc.record({
           lr,
           initialAccumulatorValue: fc.constant(0),
@@ -149,7 +128,7 @@ describe('properties', () => {
       fc.double({ max: -Number.MIN_VALUE, noNaN: true }),
     )
     const arbitrary = fc
-      .constantFrom(...Object.keys(OPTIONS))
+      .constantFrom(...NAMES)
       .chain((name) => fc.tuple(fc.constant(name), fc.constantFrom(...Object.keys(OPTIMIZERS[name].defaults)), bad))
     await fc.assert(
       fc.asyncProperty(arbitrary, async ([name, key, value]) => {
@@ -184,7 +163,7 @@ describe('properties', () => {
   it('mismatched shapes throw a RangeError and allocate nothing', async () => {
     const { memoryStats } = await import('../src/index.js')
     await fc.assert(
-      fc.property(fc.constantFrom(...Object.keys(OPTIONS)), fc.nat({ max: 50 }), fc.nat({ max: 50 }), (name, a, b) => {
+      fc.property(fc.constantFrom(...NAMES), fc.nat({ max: 50 }), fc.nat({ max: 50 }), (name, a, b) => {
         fc.pre(a !== b)
         const before = memoryStats()
         expect(() => new OPTIMIZERS[name]([{ param: new Float32Array(a), grad: new Float32Array(b) }])).toThrow(

@@ -1,7 +1,9 @@
-// Plain-TypeScript references for every optimizer, element by element, in the same operation
-// order as the kernels. With r = Math.fround every operation rounds to float32, exactly as wasm
-// f32 arithmetic does, so the kernels must match it bit for bit; with r = identity it is a
-// float64 reference, for comparisons within a tolerance. Written from SPEC.md, not from src/.
+// The reference: every optimizer's rule, element by element, written from docs/algorithms.md (not
+// from src/) with the same helper names as the kernels' lane maths (assembly/lanes.ts) and in the
+// same operation order. Built with r = Math.fround every operation rounds to float32, exactly as
+// wasm f32 arithmetic does, so the kernels must match it bit for bit; with r = identity it is a
+// float64 reference, for comparisons within a tolerance.
+import type { OptimizerName } from '../src/index.js'
 
 export type Round = (x: number) => number
 export const f32: Round = Math.fround
@@ -9,207 +11,267 @@ export const f64: Round = (x) => x
 
 export type Vec = Float32Array | Float64Array
 export type State = Record<string, Vec>
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: options of any optimizer, read by name
 export type Options = Record<string, any>
 
-const sign = (x: number) => (Math.abs(x) > 0 ? (x > 0 ? 1 : -1) : x)
-const clamp01 = (x: number) => {
+/** One optimizer's rule. */
+export interface Rule {
+  /** The state buffers it keeps under options o, by the names the library gives them. */
+  state(o: Options): string[]
+  /** The value a state buffer starts at (0 unless said). */
+  initial?(o: Options, buffer: string): number
+  /** One step at step count t (t = 1 first): computes what depends on t alone, returns the update of element i. */
+  step(o: Options, t: number, r: Round): (p: Vec, g: Vec, s: State, i: number) => void
+}
+
+/** The kernels' lane helpers, each operation rounded by r. */
+function lanes(r: Round) {
+  return {
+    /** A scalar as the kernel receives it: rounded to its type. */
+    splat: r,
+    add: (a: number, b: number) => r(a + b),
+    sub: (a: number, b: number) => r(a - b),
+    mul: (a: number, b: number) => r(a * b),
+    div: (a: number, b: number) => r(a / b),
+    sqrt: (x: number) => r(Math.sqrt(x)),
+    neg: (x: number) => -x,
+    /** NaN if either is NaN; max(−0, +0) = +0, as wasm's f32.max. */
+    max: (a: number, b: number) => Math.max(a, b),
+    /** β·a + (1 − β)·x */
+    ema: (a: number, x: number, beta: number, omb: number) => r(r(beta * a) + r(omb * x)),
+  }
+}
+
+/** ±1, and x itself where x is ±0 or NaN. */
+export const sign = (x: number) => (Math.abs(x) > 0 ? (x > 0 ? 1 : -1) : x)
+/** min(max(x, 0), 1), NaN → 0: (0 < x ? x : 0), then (y < 1 ? y : 1), as the kernels' pmax/pmin. */
+export const clamp01 = (x: number) => {
+  // biome-ignore lint/complexity/useMathMinMax: Math.max would keep NaN; the kernels' pmax/pmin map it to 0
   const y = x > 0 ? x : 0
+  // biome-ignore lint/complexity/useMathMinMax: the same order of comparisons as the kernels
   return y < 1 ? y : 1
 }
 
-/** The state buffers each optimizer keeps for the given options. */
-export function stateNames(name: string, o: Options): string[] {
-  switch (name) {
-    case 'SGD':
-      return o.momentum > 0 ? ['b'] : []
-    case 'SSD':
-      return []
-    case 'MSGD':
-    case 'MSSD':
-      return o.trackVariance ? ['m', 'v'] : ['m']
-    case 'Lion':
-      return ['m']
-    case 'SVAG':
-    case 'MSVAG':
-      return ['m', 'v']
-    case 'Adam':
-    case 'AdamW':
-      return o.amsgrad ? ['m', 'v', 'vmax'] : ['m', 'v']
-    case 'RMSprop':
-      return ['v', ...(o.centered ? ['a'] : []), ...(o.momentum > 0 ? ['b'] : [])]
-    case 'Adagrad':
-      return ['s']
-  }
-  throw new Error(`no reference for ${name}`)
+/** ρ(β, t) of the paper's family, capped at 0.9999. */
+const rho = (beta: number, t: number) => {
+  const bt = beta ** t
+  return Math.min(((1 - beta) * (1 + bt)) / ((1 + beta) * (1 - bt)), 0.9999)
 }
 
-/** Fresh state for n elements, zero except Adagrad's accumulator. */
-export function initState(name: string, o: Options, n: number, make: (n: number) => Vec): State {
+/** θ ← (1 − lr·wd)·θ if that factor is not 1 (decoupled weight decay). */
+const decayOf = (o: Options, r: Round) => r(1 - o.lr * o.weightDecay)
+
+/** M-SGD (sign = false) and M-SSD (sign = true): EMA momentum, v kept for the diagnostics on request. */
+function momentum(signed: boolean): Rule {
+  return {
+    state: (o) => (o.trackVariance ? ['m', 'v'] : ['m']),
+    step(o, t, r) {
+      const { splat, mul, sub, ema } = lanes(r)
+      const BETA = splat(o.beta),
+        OMB = splat(1 - o.beta),
+        DECAY = decayOf(o, r)
+      const STEP = splat(signed ? o.lr : o.lr / (1 - o.beta ** t))
+      return (p, g, s, i) => {
+        const pi = DECAY !== 1 ? mul(DECAY, p[i]) : p[i]
+        const mi = ema(s.m[i], g[i], BETA, OMB)
+        s.m[i] = mi
+        if (o.trackVariance) s.v[i] = ema(s.v[i], mul(g[i], g[i]), BETA, OMB)
+        p[i] = sub(pi, mul(STEP, signed ? sign(mi) : mi))
+      }
+    },
+  }
+}
+
+/** SVAG (momentum = false, steps along g) and M-SVAG (steps along m̂). */
+function variance(withMomentum: boolean): Rule {
+  return {
+    state: () => ['m', 'v'],
+    step(o, t, r) {
+      const { splat, add, sub, mul, div, ema } = lanes(r)
+      const BETA = splat(o.beta),
+        OMB = splat(1 - o.beta),
+        LR = splat(o.lr),
+        DECAY = decayOf(o, r)
+      const rh = rho(o.beta, t)
+      const IC = splat(1 / (1 - o.beta ** t)),
+        KAPPA = splat(withMomentum ? rh / (1 - rh) : 1 / (1 - rh))
+      return (p, g, s, i) => {
+        const pi = DECAY !== 1 ? mul(DECAY, p[i]) : p[i]
+        const gi = g[i]
+        const mi = ema(s.m[i], gi, BETA, OMB)
+        const vi = ema(s.v[i], mul(gi, gi), BETA, OMB)
+        s.m[i] = mi
+        s.v[i] = vi
+        const mh = mul(mi, IC)
+        const mh2 = mul(mh, mh)
+        const gamma = clamp01(div(mh2, add(mh2, mul(KAPPA, sub(mul(vi, IC), mh2)))))
+        p[i] = sub(pi, mul(LR, mul(gamma, withMomentum ? mh : gi)))
+      }
+    },
+  }
+}
+
+/** Adam (decoupled = false: coupled L2 weight decay) and AdamW (decoupled weight decay). */
+function adam(decoupled: boolean): Rule {
+  return {
+    state: (o) => (o.amsgrad ? ['m', 'v', 'vmax'] : ['m', 'v']),
+    step(o, t, r) {
+      const { splat, add, sub, mul, div, sqrt, neg, max, ema } = lanes(r)
+      const [b1, b2] = o.betas
+      const B1 = splat(b1),
+        OMB1 = splat(1 - b1),
+        B2 = splat(b2),
+        OMB2 = splat(1 - b2),
+        EPS = splat(o.eps)
+      const LRC1 = splat(o.lr / (1 - b1 ** t)),
+        RC2 = splat(1 / Math.sqrt(1 - b2 ** t))
+      const WD = decoupled ? 0 : splat(o.weightDecay),
+        DECAY = decoupled ? decayOf(o, r) : 1
+      return (p, g, s, i) => {
+        let pi = p[i]
+        let gi = g[i]
+        if (o.maximize) gi = neg(gi)
+        if (WD !== 0) gi = add(gi, mul(WD, pi))
+        if (DECAY !== 1) pi = mul(DECAY, pi)
+        const mi = ema(s.m[i], gi, B1, OMB1)
+        let vi = ema(s.v[i], mul(gi, gi), B2, OMB2)
+        s.m[i] = mi
+        s.v[i] = vi
+        if (o.amsgrad) {
+          vi = max(s.vmax[i], vi)
+          s.vmax[i] = vi
+        }
+        p[i] = sub(pi, mul(LRC1, div(mi, add(mul(sqrt(vi), RC2), EPS))))
+      }
+    },
+  }
+}
+
+/** Every optimizer's rule, by the library's name (docs/algorithms.md has them in prose). */
+export const RULES: Record<OptimizerName, Rule> = {
+  SGD: {
+    state: (o) => (o.momentum > 0 ? ['b'] : []),
+    step(o, t, r) {
+      const { splat, add, sub, mul, neg, ema } = lanes(r)
+      const LR = splat(o.lr),
+        WD = splat(o.weightDecay),
+        MU = splat(o.momentum),
+        DAMP1 = splat(1 - o.dampening)
+      return (p, g, s, i) => {
+        const pi = p[i]
+        let gi = g[i]
+        if (o.maximize) gi = neg(gi)
+        if (WD !== 0) gi = add(gi, mul(WD, pi))
+        if (MU !== 0) {
+          const bi = t === 1 ? gi : ema(s.b[i], gi, MU, DAMP1)
+          s.b[i] = bi
+          gi = o.nesterov ? add(gi, mul(MU, bi)) : bi
+        }
+        p[i] = sub(pi, mul(LR, gi))
+      }
+    },
+  },
+  MSGD: momentum(false),
+  SSD: {
+    state: () => [],
+    step(o, _t, r) {
+      const { splat, sub, mul } = lanes(r)
+      const LR = splat(o.lr),
+        DECAY = decayOf(o, r)
+      return (p, g, _s, i) => {
+        const pi = DECAY !== 1 ? mul(DECAY, p[i]) : p[i]
+        p[i] = sub(pi, mul(LR, sign(g[i])))
+      }
+    },
+  },
+  MSSD: momentum(true),
+  SVAG: variance(false),
+  MSVAG: variance(true),
+  Adam: adam(false),
+  AdamW: adam(true),
+  Lion: {
+    state: () => ['m'],
+    step(o, _t, r) {
+      const { splat, sub, mul, ema } = lanes(r)
+      const [b1, b2] = o.betas
+      const B1 = splat(b1),
+        OMB1 = splat(1 - b1),
+        B2 = splat(b2),
+        OMB2 = splat(1 - b2),
+        LR = splat(o.lr),
+        DECAY = decayOf(o, r)
+      return (p, g, s, i) => {
+        const pi = DECAY !== 1 ? mul(DECAY, p[i]) : p[i]
+        const gi = g[i],
+          mi = s.m[i]
+        p[i] = sub(pi, mul(LR, sign(ema(mi, gi, B1, OMB1))))
+        s.m[i] = ema(mi, gi, B2, OMB2)
+      }
+    },
+  },
+  RMSprop: {
+    state: (o) => ['v', ...(o.centered ? ['a'] : []), ...(o.momentum > 0 ? ['b'] : [])],
+    step(o, _t, r) {
+      const { splat, add, sub, mul, div, sqrt, ema } = lanes(r)
+      const ALPHA = splat(o.alpha),
+        OMA = splat(1 - o.alpha),
+        EPS = splat(o.eps),
+        LR = splat(o.lr)
+      const MU = splat(o.momentum),
+        WD = splat(o.weightDecay)
+      return (p, g, s, i) => {
+        const pi = p[i]
+        let gi = g[i]
+        if (WD !== 0) gi = add(gi, mul(WD, pi))
+        const vi = ema(s.v[i], mul(gi, gi), ALPHA, OMA)
+        s.v[i] = vi
+        let d: number
+        if (o.centered) {
+          const ai = ema(s.a[i], gi, ALPHA, OMA)
+          s.a[i] = ai
+          d = add(sqrt(sub(vi, mul(ai, ai))), EPS)
+        } else {
+          d = add(sqrt(vi), EPS)
+        }
+        let u = div(gi, d)
+        if (MU !== 0) {
+          u = add(mul(MU, s.b[i]), u)
+          s.b[i] = u
+        }
+        p[i] = sub(pi, mul(LR, u))
+      }
+    },
+  },
+  Adagrad: {
+    state: () => ['s'],
+    initial: (o) => o.initialAccumulatorValue,
+    step(o, t, r) {
+      const { splat, add, sub, mul, div, sqrt } = lanes(r)
+      const CLR = splat(o.lr / (1 + (t - 1) * o.lrDecay)),
+        EPS = splat(o.eps),
+        WD = splat(o.weightDecay)
+      return (p, g, s, i) => {
+        const pi = p[i]
+        let gi = g[i]
+        if (WD !== 0) gi = add(gi, mul(WD, pi))
+        const si = add(s.s[i], mul(gi, gi))
+        s.s[i] = si
+        p[i] = sub(pi, mul(CLR, div(gi, add(sqrt(si), EPS))))
+      }
+    },
+  },
+}
+
+/** Fresh state for n elements, each buffer at its initial value. */
+export function initState(name: OptimizerName, o: Options, n: number, make: (n: number) => Vec): State {
+  const rule = RULES[name]
   const s: State = {}
-  for (const k of stateNames(name, o)) s[k] = make(n).fill(name === 'Adagrad' ? o.initialAccumulatorValue : 0)
+  for (const k of rule.state(o)) s[k] = make(n).fill(rule.initial?.(o, k) ?? 0)
   return s
 }
 
-/** One step of optimizer `name` with full options `o` at step count t (first step t = 1). */
-export function referenceStep(name: string, o: Options, p: Vec, g: Vec, s: State, t: number, r: Round): void {
-  const n = p.length
-  const lr = r(o.lr)
-  const decayOf = () => r(1 - o.lr * o.weightDecay)
-  switch (name) {
-    case 'SGD': {
-      const wd = r(o.weightDecay),
-        mu = r(o.momentum),
-        d1 = r(1 - o.dampening)
-      for (let i = 0; i < n; i++) {
-        let gi = g[i]
-        if (o.maximize) gi = -gi
-        if (wd !== 0) gi = r(gi + r(wd * p[i]))
-        if (mu !== 0) {
-          const b = t === 1 ? gi : r(r(mu * s.b[i]) + r(d1 * gi))
-          s.b[i] = b
-          gi = o.nesterov ? r(gi + r(mu * b)) : b
-        }
-        p[i] = r(p[i] - r(lr * gi))
-      }
-      return
-    }
-    case 'MSGD':
-    case 'MSSD': {
-      const beta = r(o.beta),
-        omb = r(1 - o.beta),
-        decay = decayOf()
-      const step = name === 'MSGD' ? r(o.lr / (1 - o.beta ** t)) : lr
-      for (let i = 0; i < n; i++) {
-        const pi = decay !== 1 ? r(decay * p[i]) : p[i]
-        const m = r(r(beta * s.m[i]) + r(omb * g[i]))
-        s.m[i] = m
-        if (o.trackVariance) s.v[i] = r(r(beta * s.v[i]) + r(omb * r(g[i] * g[i])))
-        p[i] = r(pi - r(step * (name === 'MSGD' ? m : sign(m))))
-      }
-      return
-    }
-    case 'SSD': {
-      const decay = decayOf()
-      for (let i = 0; i < n; i++) {
-        const pi = decay !== 1 ? r(decay * p[i]) : p[i]
-        p[i] = r(pi - r(lr * sign(g[i])))
-      }
-      return
-    }
-    case 'SVAG':
-    case 'MSVAG': {
-      const beta = r(o.beta),
-        omb = r(1 - o.beta),
-        decay = decayOf()
-      const bt = o.beta ** t
-      const rho = Math.min(((1 - o.beta) * (1 + bt)) / ((1 + o.beta) * (1 - bt)), 0.9999)
-      const ic = r(1 / (1 - bt))
-      const kappa = r(name === 'SVAG' ? 1 / (1 - rho) : rho / (1 - rho))
-      for (let i = 0; i < n; i++) {
-        const pi = decay !== 1 ? r(decay * p[i]) : p[i]
-        const gi = g[i]
-        const m = r(r(beta * s.m[i]) + r(omb * gi))
-        const v = r(r(beta * s.v[i]) + r(omb * r(gi * gi)))
-        s.m[i] = m
-        s.v[i] = v
-        const mh = r(m * ic)
-        const mh2 = r(mh * mh)
-        const gamma = clamp01(r(mh2 / r(mh2 + r(kappa * r(r(v * ic) - mh2)))))
-        p[i] = r(pi - r(lr * r(gamma * (name === 'MSVAG' ? mh : gi))))
-      }
-      return
-    }
-    case 'Adam':
-    case 'AdamW': {
-      const [b1, b2] = o.betas
-      const decoupled = name === 'AdamW'
-      const wd = decoupled ? 0 : r(o.weightDecay)
-      const decay = decoupled ? decayOf() : 1
-      const B1 = r(b1),
-        OMB1 = r(1 - b1),
-        B2 = r(b2),
-        OMB2 = r(1 - b2)
-      const lrc1 = r(o.lr / (1 - b1 ** t)),
-        rc2 = r(1 / Math.sqrt(1 - b2 ** t)),
-        eps = r(o.eps)
-      for (let i = 0; i < n; i++) {
-        let pi = p[i]
-        let gi = g[i]
-        if (o.maximize) gi = -gi
-        if (wd !== 0) gi = r(gi + r(wd * pi))
-        if (decay !== 1) pi = r(decay * pi)
-        const m = r(r(B1 * s.m[i]) + r(OMB1 * gi))
-        let v = r(r(B2 * s.v[i]) + r(OMB2 * r(gi * gi)))
-        s.m[i] = m
-        s.v[i] = v
-        if (o.amsgrad) {
-          v = Math.max(s.vmax[i], v)
-          s.vmax[i] = v
-        }
-        p[i] = r(pi - r(lrc1 * r(m / r(r(r(Math.sqrt(v)) * rc2) + eps))))
-      }
-      return
-    }
-    case 'Lion': {
-      const [b1, b2] = o.betas
-      const B1 = r(b1),
-        OMB1 = r(1 - b1),
-        B2 = r(b2),
-        OMB2 = r(1 - b2),
-        decay = decayOf()
-      for (let i = 0; i < n; i++) {
-        const pi = decay !== 1 ? r(decay * p[i]) : p[i]
-        const gi = g[i],
-          m = s.m[i]
-        p[i] = r(pi - r(lr * sign(r(r(B1 * m) + r(OMB1 * gi)))))
-        s.m[i] = r(r(B2 * m) + r(OMB2 * gi))
-      }
-      return
-    }
-    case 'RMSprop': {
-      const alpha = r(o.alpha),
-        oma = r(1 - o.alpha),
-        eps = r(o.eps),
-        mu = r(o.momentum),
-        wd = r(o.weightDecay)
-      for (let i = 0; i < n; i++) {
-        const pi = p[i]
-        let gi = g[i]
-        if (wd !== 0) gi = r(gi + r(wd * pi))
-        const v = r(r(alpha * s.v[i]) + r(oma * r(gi * gi)))
-        s.v[i] = v
-        let d: number
-        if (o.centered) {
-          const a = r(r(alpha * s.a[i]) + r(oma * gi))
-          s.a[i] = a
-          d = r(r(Math.sqrt(r(v - r(a * a)))) + eps)
-        } else {
-          d = r(r(Math.sqrt(v)) + eps)
-        }
-        let u = r(gi / d)
-        if (mu !== 0) {
-          u = r(r(mu * s.b[i]) + u)
-          s.b[i] = u
-        }
-        p[i] = r(pi - r(lr * u))
-      }
-      return
-    }
-    case 'Adagrad': {
-      const clr = r(o.lr / (1 + (t - 1) * o.lrDecay)),
-        eps = r(o.eps),
-        wd = r(o.weightDecay)
-      for (let i = 0; i < n; i++) {
-        const pi = p[i]
-        let gi = g[i]
-        if (wd !== 0) gi = r(gi + r(wd * pi))
-        const sum = r(s.s[i] + r(gi * gi))
-        s.s[i] = sum
-        p[i] = r(pi - r(clr * r(gi / r(r(Math.sqrt(sum)) + eps))))
-      }
-      return
-    }
-  }
-  throw new Error(`no reference for ${name}`)
+/** One step of optimizer `name` with full options `o` at step count t over all elements. */
+export function referenceStep(name: OptimizerName, o: Options, p: Vec, g: Vec, s: State, t: number, r: Round): void {
+  const update = RULES[name].step(o, t, r)
+  for (let i = 0; i < p.length; i++) update(p, g, s, i)
 }

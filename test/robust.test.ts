@@ -1,9 +1,9 @@
 // Gradient clipping and the non-finite policy: wasm passes, exact, and a step that skips or
 // throws changes nothing.
 import { describe, expect, it } from 'vitest'
-import { Adam, MSVAG, SGD, init, parameter } from '../src/index.js'
+import { Adam, init, MSVAG, parameter, SGD } from '../src/index.js'
 import { view } from '../src/runtime.js'
-import { CHUNK } from '../src/optimizer.js'
+import { CHUNK } from '../src/walk.js'
 import { firstBitDifference, randomData } from './helpers.js'
 
 /** Σ g² exactly as the kernel orders it: four f64 sums by index mod 4, paired, then the tail. */
@@ -47,18 +47,20 @@ describe.each([true, false])('clipping (simd: %s)', (simd) => {
     expect(norm).toBe(expectedNorm)
     expect(Math.abs(norm - plainNorm) / plainNorm).toBeLessThan(1e-12)
     const coef = Math.fround(1 / (expectedNorm + 1e-6))
-    grads().forEach((g, i) =>
+    grads().forEach((g, i) => {
       expect(
         firstBitDifference(
           g,
           before[i].map((x) => Math.fround(x * coef)),
         ),
-      ).toBe(-1),
-    )
+      ).toBe(-1)
+    })
     // Now below the threshold: nothing changes.
     const clipped = grads().map((g) => Float32Array.from(g))
     expect(opt.clipGradNorm(10)).toBeCloseTo(1, 5)
-    grads().forEach((g, i) => expect(firstBitDifference(g, clipped[i])).toBe(-1))
+    grads().forEach((g, i) => {
+      expect(firstBitDifference(g, clipped[i])).toBe(-1)
+    })
     opt.dispose()
   })
 
@@ -69,14 +71,14 @@ describe.each([true, false])('clipping (simd: %s)', (simd) => {
     const before = grads().map((g) => Float32Array.from(g))
     const opt = new SGD(specs)
     opt.clipGradValue(0.5)
-    grads().forEach((g, i) =>
+    grads().forEach((g, i) => {
       expect(
         firstBitDifference(
           g,
           before[i].map((x) => Math.min(Math.max(x, -0.5), 0.5)),
         ),
-      ).toBe(-1),
-    )
+      ).toBe(-1)
+    })
     expect(grads()[0][17_000]).toBeNaN()
     opt.dispose()
   })
@@ -96,7 +98,9 @@ describe('clipping: bad input', () => {
     expect(() => opt.clipGradNorm(1, { errorIfNonfinite: true })).toThrow(
       /total gradient norm is Infinity; gradients were not changed/,
     )
-    grads().forEach((g, i) => expect(firstBitDifference(g, before[i])).toBe(-1))
+    grads().forEach((g, i) => {
+      expect(firstBitDifference(g, before[i])).toBe(-1)
+    })
   })
 })
 

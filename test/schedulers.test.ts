@@ -6,14 +6,14 @@ import {
   CosineAnnealingLR,
   CosineAnnealingWarmRestarts,
   ExponentialLR,
+  init,
   LinearLR,
+  type LRScheduler,
   MultiStepLR,
   OneCycleLR,
   ReduceLROnPlateau,
   SGD,
   StepLR,
-  init,
-  type LRScheduler,
 } from '../src/index.js'
 import { randomData } from './helpers.js'
 
@@ -34,7 +34,10 @@ function lrs(make: (opt: SGD) => LRScheduler, epochs: number, lr = 0.05): number
   opt.dispose()
   return out
 }
-const close = (a: number[], b: number[]) => a.forEach((x, i) => expect(x).toBeCloseTo(b[i], 12))
+const close = (a: number[], b: number[]) =>
+  a.forEach((x, i) => {
+    expect(x).toBeCloseTo(b[i], 12)
+  })
 
 beforeAll(async () => {
   await init()
@@ -142,6 +145,26 @@ describe('schedules', () => {
       'not an optimizer',
       () => new StepLR({} as SGD, { stepSize: 1 }),
       /StepLR: the first argument must be an optimizer/,
+    ],
+    [
+      'StepLR without options',
+      (o: SGD) => new StepLR(o, undefined as never),
+      /^StepLR needs \{ stepSize \}, got undefined$/,
+    ],
+    [
+      'StepLR without stepSize',
+      (o: SGD) => new StepLR(o, {} as never),
+      /^StepLR needs \{ stepSize \}; stepSize is missing$/,
+    ],
+    [
+      'OneCycleLR without options',
+      (o: SGD) => new OneCycleLR(o, undefined as never),
+      /^OneCycleLR needs \{ maxLr, totalSteps \}/,
+    ],
+    [
+      'a misspelled option',
+      (o: SGD) => new CosineAnnealingLR(o, { tMax: 5, etamin: 0 } as never),
+      /CosineAnnealingLR: unknown option 'etamin'; the options are tMax, etaMin/,
     ],
   ])('rejects %s and leaves the lr alone', (_, make, message) => {
     const opt = new SGD([spec()], { lr: 0.3 })

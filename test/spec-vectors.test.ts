@@ -1,7 +1,7 @@
-// SPEC.md §4: the float64 test vectors, three steps from θ₀ = [0.5, −1, 2] at β = 0.9, lr = 0.1.
+// docs/algorithms.md §4: the float64 test vectors, three steps from θ₀ = [0.5, −1, 2] at β = 0.9, lr = 0.1.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { init } from '../src/index.js'
-import { OPTIMIZERS } from './helpers.js'
+import { init, type OptimizerName } from '../src/index.js'
+import { OPTIMIZERS } from './registry.js'
 
 const theta0 = [0.5, -1, 2]
 const grads = [
@@ -16,7 +16,7 @@ const fixed = [
 ]
 
 // [optimizer, options, gradients, expected θ after steps 1, 2, 3, float32 tolerance]
-const VECTORS: [string, object, number[][], number[][], number][] = [
+const VECTORS: [OptimizerName, object, number[][], number[][], number][] = [
   [
     'MSVAG',
     { lr: 0.1, beta: 0.9 },
@@ -107,7 +107,7 @@ const VECTORS: [string, object, number[][], number[][], number][] = [
   ],
 ]
 
-describe.each([true, false])('SPEC.md test vectors (simd: %s)', (simd) => {
+describe.each([true, false])('the test vectors of docs/algorithms.md (simd: %s)', (simd) => {
   beforeAll(async () => {
     await init({ simd })
   })
@@ -119,9 +119,9 @@ describe.each([true, false])('SPEC.md test vectors (simd: %s)', (simd) => {
     gs.forEach((g, step) => {
       grad.set(g)
       opt.step()
-      param.forEach((x, i) =>
-        expect(Math.abs(x - expected[step][i]), `step ${step + 1}, θ[${i}]`).toBeLessThanOrEqual(tol),
-      )
+      param.forEach((x, i) => {
+        expect(Math.abs(x - expected[step][i]), `step ${step + 1}, θ[${i}]`).toBeLessThanOrEqual(tol)
+      })
     })
     opt.dispose()
   })

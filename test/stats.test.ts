@@ -1,11 +1,12 @@
 // opt.stats() against a float64 computation of the same quantities from the same buffers, on
 // random data, for every method it measures, both builds, plain arrays and parameter().
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ETA2_EDGES, GAMMA_EDGES, init, parameter, type Optimizer } from '../src/index.js'
-import { rho } from '../src/index.js'
+import { ETA2_EDGES, GAMMA_EDGES, init, type Optimizer, type OptimizerName, parameter, rho } from '../src/index.js'
 import { view } from '../src/runtime.js'
 import { sampleEvery as SAMPLE_DEFAULT } from '../src/stats.js'
-import { OPTIMIZERS, randomData } from './helpers.js'
+import { randomData } from './helpers.js'
+import type { Options } from './reference.js'
+import { OPTIMIZERS } from './registry.js'
 
 const STEPS = 10
 
@@ -30,7 +31,7 @@ const bin = (x: number, edges: number[]) =>
  */
 function reference(
   name: string,
-  o: Record<string, any>,
+  o: Options,
   t: number,
   p: Float32Array,
   g: Float32Array,
@@ -96,7 +97,7 @@ beforeAll(async () => {
 })
 
 /** Runs STEPS steps of `name` on a plain-array parameter and on a parameter() with the same data. */
-function train(name: string, options: object, N: number) {
+function train(name: OptimizerName, options: object, N: number) {
   const { theta, grads } = randomData(N, STEPS, 21)
   const plain = { param: Float32Array.from(theta), grad: new Float32Array(N) }
   const resident = parameter(theta)
@@ -145,7 +146,7 @@ describe('stats() costs nothing until asked', () => {
 
 describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) => {
   // sampleEvery 1 measures every element; undefined is the default (one in 32 at these sizes).
-  it.each([
+  it.each<[OptimizerName, object, number, number | undefined]>([
     ['MSVAG', { lr: 0.01 }, 10_007, 1],
     ['SVAG', { lr: 0.01 }, 10_007, 1],
     ['Adam', { lr: 0.01 }, 10_007, 1],
@@ -162,7 +163,7 @@ describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) =>
     await init({ simd })
     const every = sampleEvery ?? SAMPLE_DEFAULT(N)
     const { plain, a, b, done } = train(name, options, N)
-    const o = { ...OPTIMIZERS[name].defaults, ...options } as Record<string, any>
+    const o = { ...OPTIMIZERS[name].defaults, ...options } as Options
     const slot = a.slots[0][0]
     const state = (k: string) => (slot.state[k] ? Float32Array.from(view(slot.state[k], N)) : undefined)
     const ref = reference(
@@ -209,8 +210,12 @@ describe.each([true, false])('opt.stats() against float64 (simd: %s)', (simd) =>
     expect(s.eta2!.histogram.reduce((x, y) => x + y)).toBeCloseTo(1, 12)
     // Bins may differ by an element or two within float32 rounding of an edge.
     const slack = 2 / ref.valid + 1e-12
-    s.gamma!.histogram.forEach((c, i) => expect(Math.abs(c - ref.gh[i] / ref.valid)).toBeLessThanOrEqual(slack))
-    s.eta2!.histogram.forEach((c, i) => expect(Math.abs(c - ref.eh[i] / ref.valid)).toBeLessThanOrEqual(slack))
+    s.gamma!.histogram.forEach((c, i) => {
+      expect(Math.abs(c - ref.gh[i] / ref.valid)).toBeLessThanOrEqual(slack)
+    })
+    s.eta2!.histogram.forEach((c, i) => {
+      expect(Math.abs(c - ref.eh[i] / ref.valid)).toBeLessThanOrEqual(slack)
+    })
     // Not trivial: the histograms spread over several bins.
     expect(s.gamma!.histogram.filter((c) => c > 0).length).toBeGreaterThan(1)
     expect(s.eta2!.histogram.filter((c) => c > 0).length).toBeGreaterThan(1)
@@ -288,7 +293,7 @@ describe('the sample', () => {
       )
     }
     expect(() => opt.stats({ sampleEvery: '8' as never })).toThrow(TypeError)
-    expect(() => opt.stats({ every: 8 } as never)).toThrow(/Adam.stats\(\): options: unknown option 'every'/)
+    expect(() => opt.stats({ every: 8 } as never)).toThrow(/Adam.stats\(\): options has an unknown option 'every'/)
     expect(() => opt.stats(null as never)).toThrow(TypeError)
     opt.dispose()
     w.dispose()

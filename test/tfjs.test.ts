@@ -6,7 +6,7 @@
 // Adam 7.7e-6; the tolerances are 1e-6 and 5e-5.
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { Adam, SGD, init, type Optimizer } from '../src/index.js'
+import { Adam, init, type Optimizer, SGD } from '../src/index.js'
 import { randomData } from './helpers.js'
 
 const N = 257

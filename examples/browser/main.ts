@@ -37,7 +37,7 @@ function redraw(): void {
       row.dataset.loss = String(s.loss)
       row.innerHTML =
         `<td style="color:${CHOICES[key].color}">${CHOICES[key].label}</td><td>${s.step}</td>` +
-        `<td>${s.loss.toFixed(3)}</td><td>${Number.isNaN(s.accuracy) ? '–' : (100 * s.accuracy).toFixed(1) + '%'}</td>` +
+        `<td>${s.loss.toFixed(3)}</td><td>${Number.isNaN(s.accuracy) ? '–' : `${(100 * s.accuracy).toFixed(1)}%`}</td>` +
         `<td>${s.optimizerMicros.toFixed(0)} µs</td>`
       return row
     }),

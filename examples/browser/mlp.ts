@@ -10,7 +10,10 @@ export const SIZE = HIDDEN * INPUT + HIDDEN + CLASSES * HIDDEN + CLASSES
 /** Views of the four tensors inside one flat array (values or gradients). */
 export function layers(flat: Float32Array) {
   let at = 0
-  const take = (n: number) => flat.subarray(at, (at += n))
+  const take = (n: number) => {
+    at += n
+    return flat.subarray(at - n, at)
+  }
   return { w1: take(HIDDEN * INPUT), b1: take(HIDDEN), w2: take(CLASSES * HIDDEN), b2: take(CLASSES) }
 }
 
@@ -42,7 +45,7 @@ export function pass(
   grad?: Float32Array,
 ): { loss: number; correct: number } {
   const { w1, b1, w2, b2 } = layers(param)
-  const { h, p, dh } = ws
+  const { h, p } = ws
   let loss = 0
   let correct = 0
   for (let n = 0; n < batch; n++) {
@@ -51,7 +54,7 @@ export function pass(
       let s = b1[j]
       const wj = j * INPUT
       for (let i = 0; i < INPUT; i++) s += w1[wj + i] * x[xn + i]
-      h[n * HIDDEN + j] = s > 0 ? s : 0
+      h[n * HIDDEN + j] = Math.max(s, 0)
     }
     let max = -Infinity
     for (let k = 0; k < CLASSES; k++) {

@@ -2,8 +2,9 @@
 // 1,000 per digit) into one compact binary the demo page fetches: public/mnist.bin, laid out as
 // 10,000 labels (u8) then 10,000 × 784 pixels (u8, 0..255), shuffled once with a fixed seed.
 // The first 8,000 are the training set, the last 2,000 the test set.
-import { createRequire } from 'node:module'
+
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 

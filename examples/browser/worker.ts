@@ -2,9 +2,9 @@
 // its own copy of the same MLP (same initial weights) on the same sequence of mini-batches of 64;
 // the worker reports the training loss every 10 steps and the test accuracy every 100.
 import { init, parameter } from '../../src/index.js'
-import { CHOICES, type FromWorker, type ToWorker } from './optimizers.js'
-import { INPUT, SIZE, initialise, pass, workspace } from './mlp.js'
 import { rng } from '../rng.js'
+import { INPUT, initialise, pass, SIZE, workspace } from './mlp.js'
+import { CHOICES, type FromWorker, type ToWorker } from './optimizers.js'
 
 const BATCH = 64
 const TRAIN = 8000

@@ -1,7 +1,8 @@
-import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
-import type { Kernels } from '../runtime.js'
+import type { KernelScalars } from '../kernels.js'
+import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
 import type { Checker } from '../validate.js'
 
+/** Options of {@link Adagrad}: per parameter group. */
 export interface AdagradOptions {
   /** Learning rate, ≥ 0. Default 1e-2. */
   lr: number
@@ -27,15 +28,8 @@ export interface AdagradOptions {
  * @example
  * const opt = new Adagrad([{ param, grad }], { lr: 0.05 })
  */
-/** The adagrad kernel's scalars for one step. */
-interface AdagradScalars {
-  /** lr/(1 + (t − 1)·lrDecay) */
-  clr: number
-  eps: number
-  wd: number
-}
-
-export class Adagrad extends Optimizer<AdagradOptions, AdagradScalars> {
+export class Adagrad extends Optimizer<AdagradOptions, 'adagrad'> {
+  /** The options a group gets where it does not set them. */
   static readonly defaults: AdagradOptions = {
     lr: 1e-2,
     lrDecay: 0,
@@ -44,11 +38,15 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradScalars> {
     weightDecay: 0,
   }
 
+  /**
+   * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
+   * @param options the options of every group that does not set its own, and the non-finite policy
+   */
   constructor(params: Params<AdagradOptions>, options?: Partial<AdagradOptions & OptimizerOptions>) {
-    super('Adagrad', params, Adagrad.defaults, options)
+    super('Adagrad', 'adagrad', params, Adagrad.defaults, options)
   }
 
-  protected check(_o: AdagradOptions, c: Checker): void {
+  protected override check(_o: AdagradOptions, c: Checker): void {
     c.nonNegative('lr')
     c.nonNegative('lrDecay')
     c.nonNegative('initialAccumulatorValue')
@@ -56,19 +54,15 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradScalars> {
     c.nonNegative('weightDecay')
   }
 
-  protected buffers(): readonly string[] {
-    return ['s']
+  protected override buffers() {
+    return ['s'] as const
   }
 
-  protected initialState(o: AdagradOptions): number {
+  protected override initialState(o: AdagradOptions): number {
     return o.initialAccumulatorValue
   }
 
-  protected scalars(o: AdagradOptions, t: number): AdagradScalars {
+  protected override scalars(o: AdagradOptions, t: number): KernelScalars['adagrad'] {
     return { clr: o.lr / (1 + (t - 1) * o.lrDecay), eps: o.eps, wd: o.weightDecay }
-  }
-
-  protected update(k: Kernels, s: Span, c: AdagradScalars): void {
-    k.adagrad(s.p, s.g, s.state.s, s.n, c.clr, c.eps, c.wd)
   }
 }

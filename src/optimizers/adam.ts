@@ -1,8 +1,10 @@
-import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
-import type { Kernels } from '../runtime.js'
-import type { Checker } from '../validate.js'
+import type { KernelScalars } from '../kernels.js'
+import { MODE_ADAM } from '../kernels.js'
+import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
 import { StatsScalars } from '../stats.js'
+import type { Checker } from '../validate.js'
 
+/** Options of {@link Adam}, and of {@link AdamW}: per parameter group. */
 export interface AdamOptions {
   /** Learning rate, ≥ 0. Default 1e-3. */
   lr: number
@@ -28,31 +30,14 @@ export interface AdamOptions {
  *     θ ← θ − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε)
  *
  * Read through the paper's lens, m̂/√v̂ = sign(m̂)·(1 + η̂²)^(−1/2): a sign times a variance-based
- * magnitude. Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad false.
+ * magnitude. Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad false,
+ * maximize false.
  *
  * @example
  * const opt = new Adam([{ param, grad }], { lr: 1e-3 })
  */
-/** The adam kernel's scalars for one step. */
-interface AdamScalars {
-  b1: number
-  omb1: number
-  b2: number
-  omb2: number
-  /** lr/(1 − β1ᵗ) */
-  lrc1: number
-  /** 1/√(1 − β2ᵗ) */
-  rc2: number
-  eps: number
-  /** coupled weight decay (Adam) */
-  wd: number
-  /** 1 − lr·wd (AdamW) */
-  decay: number
-  maximize: boolean
-  amsgrad: boolean
-}
-
-export class Adam extends Optimizer<AdamOptions, AdamScalars> {
+export class Adam extends Optimizer<AdamOptions, 'adam'> {
+  /** The options a group gets where it does not set them. */
   static readonly defaults: AdamOptions = {
     lr: 1e-3,
     betas: [0.9, 0.999],
@@ -62,18 +47,23 @@ export class Adam extends Optimizer<AdamOptions, AdamScalars> {
     maximize: false,
   }
 
+  /** The name in messages and checkpoints. */
   static readonly label: string = 'Adam'
   /** AdamW applies weight decay to θ (decoupled) instead of adding it to g. */
   static readonly decoupled: boolean = false
   readonly #decoupled: boolean
 
+  /**
+   * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
+   * @param options the options of every group that does not set its own, and the non-finite policy
+   */
   constructor(params: Params<AdamOptions>, options?: Partial<AdamOptions & OptimizerOptions>) {
     const cls = new.target as typeof Adam
-    super(cls.label, params, cls.defaults, options)
+    super(cls.label, 'adam', params, cls.defaults, options)
     this.#decoupled = cls.decoupled
   }
 
-  protected check(_o: AdamOptions, c: Checker): void {
+  protected override check(_o: AdamOptions, c: Checker): void {
     c.nonNegative('lr')
     c.betas('betas')
     c.nonNegative('eps')
@@ -82,11 +72,11 @@ export class Adam extends Optimizer<AdamOptions, AdamScalars> {
     c.flag('maximize')
   }
 
-  protected buffers(o: AdamOptions): readonly string[] {
-    return o.amsgrad ? ['m', 'v', 'vmax'] : ['m', 'v']
+  protected override buffers(o: AdamOptions) {
+    return o.amsgrad ? (['m', 'v', 'vmax'] as const) : (['m', 'v'] as const)
   }
 
-  protected scalars(o: AdamOptions, t: number): AdamScalars {
+  protected override scalars(o: AdamOptions, t: number): KernelScalars['adam'] {
     const [b1, b2] = o.betas
     return {
       b1,
@@ -107,10 +97,10 @@ export class Adam extends Optimizer<AdamOptions, AdamScalars> {
    * Adam read the same way: η̂² = (v̂ − m̂²)/m̂² from its own two moments; γ = |m̂|/(√v̂ + ε), the
    * factor its step lr·m̂/(√v̂ + ε) applies to sign(m̂), which is (1 + η̂²)^(−1/2) when ε is negligible.
    */
-  protected statsScalars(o: AdamOptions, t: number): StatsScalars {
+  protected override statsScalars(o: AdamOptions, t: number): StatsScalars {
     const [b1, b2] = o.betas
     return new StatsScalars({
-      mode: 5,
+      mode: MODE_ADAM,
       ic1: 1 / (1 - b1 ** t),
       ic2: 1 / (1 - b2 ** t),
       k1: 1,
@@ -119,28 +109,6 @@ export class Adam extends Optimizer<AdamOptions, AdamScalars> {
       rc2: 1 / Math.sqrt(1 - b2 ** t),
       eps: o.eps,
     })
-  }
-
-  protected update(k: Kernels, s: Span, c: AdamScalars): void {
-    k.adam(
-      s.p,
-      s.g,
-      s.state.m,
-      s.state.v,
-      s.state.vmax ?? 0,
-      s.n,
-      c.b1,
-      c.omb1,
-      c.b2,
-      c.omb2,
-      c.lrc1,
-      c.rc2,
-      c.eps,
-      c.wd,
-      c.decay,
-      c.maximize,
-      c.amsgrad,
-    )
   }
 }
 
@@ -153,7 +121,10 @@ export class Adam extends Optimizer<AdamOptions, AdamScalars> {
  * const opt = new AdamW([{ param, grad }], { lr: 1e-3, weightDecay: 0.01 })
  */
 export class AdamW extends Adam {
-  static readonly defaults: AdamOptions = { ...Adam.defaults, weightDecay: 1e-2 }
-  static readonly label: string = 'AdamW'
-  static readonly decoupled: boolean = true
+  /** The options a group gets where it does not set them. */
+  static override readonly defaults: AdamOptions = { ...Adam.defaults, weightDecay: 1e-2 }
+  /** The name in messages and checkpoints. */
+  static override readonly label: string = 'AdamW'
+  /** AdamW applies weight decay to θ (decoupled) instead of adding it to g. */
+  static override readonly decoupled: boolean = true
 }

@@ -1,7 +1,8 @@
-import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
-import type { Kernels } from '../runtime.js'
+import type { KernelScalars } from '../kernels.js'
+import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
 import type { Checker } from '../validate.js'
 
+/** Options of {@link Lion}: per parameter group. */
 export interface LionOptions {
   /** Learning rate, ≥ 0. Default 1e-4. */
   lr: number
@@ -25,39 +26,30 @@ export interface LionOptions {
  * @example
  * const opt = new Lion([{ param, grad }], { lr: 1e-4, weightDecay: 0.1 })
  */
-/** The lion kernel's scalars for one step. */
-interface LionScalars {
-  b1: number
-  omb1: number
-  b2: number
-  omb2: number
-  lr: number
-  decay: number
-}
-
-export class Lion extends Optimizer<LionOptions, LionScalars> {
+export class Lion extends Optimizer<LionOptions, 'lion'> {
+  /** The options a group gets where it does not set them. */
   static readonly defaults: LionOptions = { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0 }
 
+  /**
+   * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
+   * @param options the options of every group that does not set its own, and the non-finite policy
+   */
   constructor(params: Params<LionOptions>, options?: Partial<LionOptions & OptimizerOptions>) {
-    super('Lion', params, Lion.defaults, options)
+    super('Lion', 'lion', params, Lion.defaults, options)
   }
 
-  protected check(_o: LionOptions, c: Checker): void {
+  protected override check(_o: LionOptions, c: Checker): void {
     c.nonNegative('lr')
     c.betas('betas')
     c.nonNegative('weightDecay')
   }
 
-  protected buffers(): readonly string[] {
-    return ['m']
+  protected override buffers() {
+    return ['m'] as const
   }
 
-  protected scalars(o: LionOptions): LionScalars {
+  protected override scalars(o: LionOptions): KernelScalars['lion'] {
     const [b1, b2] = o.betas
     return { b1, omb1: 1 - b1, b2, omb2: 1 - b2, lr: o.lr, decay: 1 - o.lr * o.weightDecay }
-  }
-
-  protected update(k: Kernels, s: Span, c: LionScalars): void {
-    k.lion(s.p, s.g, s.state.m, s.n, c.b1, c.omb1, c.b2, c.omb2, c.lr, c.decay)
   }
 }

@@ -1,7 +1,8 @@
-import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
-import type { Kernels } from '../runtime.js'
+import type { KernelScalars } from '../kernels.js'
+import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
 import type { Checker } from '../validate.js'
 
+/** Options of {@link RMSprop}: per parameter group. */
 export interface RMSpropOptions {
   /** Learning rate, ≥ 0. Default 1e-2. */
   lr: number
@@ -31,18 +32,8 @@ export interface RMSpropOptions {
  * @example
  * const opt = new RMSprop([{ param, grad }], { lr: 1e-3, centered: true })
  */
-/** The rmsprop kernel's scalars for one step. */
-interface RMSpropScalars {
-  alpha: number
-  oma: number
-  eps: number
-  lr: number
-  mu: number
-  wd: number
-  centered: boolean
-}
-
-export class RMSprop extends Optimizer<RMSpropOptions, RMSpropScalars> {
+export class RMSprop extends Optimizer<RMSpropOptions, 'rmsprop'> {
+  /** The options a group gets where it does not set them. */
   static readonly defaults: RMSpropOptions = {
     lr: 1e-2,
     alpha: 0.99,
@@ -52,11 +43,15 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropScalars> {
     weightDecay: 0,
   }
 
+  /**
+   * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
+   * @param options the options of every group that does not set its own, and the non-finite policy
+   */
   constructor(params: Params<RMSpropOptions>, options?: Partial<RMSpropOptions & OptimizerOptions>) {
-    super('RMSprop', params, RMSprop.defaults, options)
+    super('RMSprop', 'rmsprop', params, RMSprop.defaults, options)
   }
 
-  protected check(_o: RMSpropOptions, c: Checker): void {
+  protected override check(_o: RMSpropOptions, c: Checker): void {
     c.nonNegative('lr')
     c.unit('alpha')
     c.nonNegative('eps')
@@ -65,30 +60,16 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropScalars> {
     c.nonNegative('weightDecay')
   }
 
-  protected buffers(o: RMSpropOptions): readonly string[] {
-    return ['v', ...(o.centered ? ['a'] : []), ...(o.momentum > 0 ? ['b'] : [])]
+  protected override buffers(o: RMSpropOptions) {
+    return ['v', ...(o.centered ? ['a'] : []), ...(o.momentum > 0 ? ['b'] : [])] as const as readonly (
+      | 'v'
+      | 'a'
+      | 'b'
+    )[]
   }
 
-  protected scalars(o: RMSpropOptions): RMSpropScalars {
+  protected override scalars(o: RMSpropOptions): KernelScalars['rmsprop'] {
     const { alpha, eps, lr, momentum: mu, weightDecay: wd, centered } = o
     return { alpha, oma: 1 - alpha, eps, lr, mu, wd, centered }
-  }
-
-  protected update(k: Kernels, s: Span, c: RMSpropScalars): void {
-    k.rmsprop(
-      s.p,
-      s.g,
-      s.state.v,
-      s.state.a ?? 0,
-      s.state.b ?? 0,
-      s.n,
-      c.alpha,
-      c.oma,
-      c.eps,
-      c.lr,
-      c.mu,
-      c.wd,
-      c.centered,
-    )
   }
 }

@@ -1,7 +1,8 @@
-import { Optimizer, type OptimizerOptions, type Params, type Span } from '../optimizer.js'
-import type { Kernels } from '../runtime.js'
+import type { KernelScalars } from '../kernels.js'
+import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
 import type { Checker } from '../validate.js'
 
+/** Options of {@link SGD}: per parameter group. */
 export interface SGDOptions {
   /** Learning rate, ≥ 0. Default 1e-3. */
   lr: number
@@ -27,23 +28,14 @@ export interface SGDOptions {
  *     θ ← θ − lr·g
  *
  * Heavy-ball momentum at step lr equals the paper's EMA momentum ({@link MSGD}) at step
- * lr/(1 − μ), bias correction aside.
+ * lr/(1 − μ), bias correction aside. Defaults: lr 1e-3, momentum 0, dampening 0, nesterov false,
+ * weightDecay 0, maximize false.
  *
  * @example
  * const opt = new SGD([{ param, grad }], { lr: 0.01, momentum: 0.9, nesterov: true })
  */
-/** The sgd kernel's scalars for one step. */
-interface SGDScalars {
-  lr: number
-  wd: number
-  mu: number
-  damp1: number
-  maximize: boolean
-  first: boolean
-  nesterov: boolean
-}
-
-export class SGD extends Optimizer<SGDOptions, SGDScalars> {
+export class SGD extends Optimizer<SGDOptions, 'sgd'> {
+  /** The options a group gets where it does not set them. */
   static readonly defaults: SGDOptions = {
     lr: 1e-3,
     momentum: 0,
@@ -53,11 +45,15 @@ export class SGD extends Optimizer<SGDOptions, SGDScalars> {
     maximize: false,
   }
 
+  /**
+   * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
+   * @param options the options of every group that does not set its own, and the non-finite policy
+   */
   constructor(params: Params<SGDOptions>, options?: Partial<SGDOptions & OptimizerOptions>) {
-    super('SGD', params, SGD.defaults, options)
+    super('SGD', 'sgd', params, SGD.defaults, options)
   }
 
-  protected check(o: SGDOptions, c: Checker): void {
+  protected override check(o: SGDOptions, c: Checker): void {
     c.nonNegative('lr')
     c.unit('momentum')
     c.range('dampening', 0, 1, true)
@@ -68,16 +64,12 @@ export class SGD extends Optimizer<SGDOptions, SGDScalars> {
     }
   }
 
-  protected buffers(o: SGDOptions): readonly string[] {
-    return o.momentum > 0 ? ['b'] : []
+  protected override buffers(o: SGDOptions) {
+    return o.momentum > 0 ? (['b'] as const) : []
   }
 
-  protected scalars(o: SGDOptions, t: number): SGDScalars {
+  protected override scalars(o: SGDOptions, t: number): KernelScalars['sgd'] {
     const { lr, weightDecay: wd, momentum: mu, maximize, nesterov } = o
     return { lr, wd, mu, damp1: 1 - o.dampening, maximize, first: t === 1, nesterov }
-  }
-
-  protected update(k: Kernels, s: Span, c: SGDScalars): void {
-    k.sgd(s.p, s.g, s.state.b ?? 0, s.n, c.lr, c.wd, c.mu, c.damp1, c.maximize, c.first, c.nesterov)
   }
 }

@@ -1,5 +1,5 @@
-// Runs in a Web Worker: loads the library there and takes three M-SVAG steps of SPEC.md §4.
-import { MSVAG, init, parameter } from '../../src/index.js'
+// Runs in a Web Worker: loads the library there and takes three M-SVAG steps of docs/algorithms.md §7.
+import { init, MSVAG, parameter } from '../../src/index.js'
 
 self.onmessage = async () => {
   const { simd, shared } = await init()

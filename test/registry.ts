@@ -1,0 +1,124 @@
+// The test registry: for every optimizer of the library (src/optimizers/index.ts), what the
+// suites need to test it. Its reference rule lives in test/reference.ts (RULES) and its plain
+// TypeScript baseline in bench/plain.ts (PLAIN); test/registry.test.ts fails, naming what is
+// missing, when an optimizer lacks any of them. Every suite takes its list from here.
+import fc from 'fast-check'
+import { type Optimizer, type OptimizerName, optimizers, type Params } from '../src/index.js'
+
+export interface OptimizerInfo {
+  /**
+   * Option sets that together take every path through the kernel (each flag and each optional
+   * term on and off). The exactness, float64 and checkpoint suites run every one.
+   */
+  paths: object[]
+  /** Valid options over their whole ranges, every flag included, for the property tests. */
+  ranges: fc.Arbitrary<object>
+  /** Options under which it makes progress on a noisy quadratic and on Rosenbrock (convergence suite). */
+  converges: { quadratic: object; rosenbrock: object }[]
+  /** Float64 tolerance, relative to |θ| + path length, where 1e-5 is too tight (with the reason). */
+  float64Tolerance?: number
+}
+
+/** Every combination of the choices on each axis. */
+export function combos(...axes: object[][]): object[] {
+  return axes.reduce<object[]>((acc, axis) => acc.flatMap((a) => axis.map((b) => ({ ...a, ...b }))), [{}])
+}
+
+const unit = fc.double({ min: 0, max: 0.999, noNaN: true })
+const small = fc.double({ min: 0, max: 0.1, noNaN: true })
+const lr = fc.double({ min: 0, max: 1, noNaN: true })
+const bool = fc.boolean()
+const betas = fc.tuple(unit, unit)
+const lr01 = { lr: 0.01 }
+const decay = [{}, { weightDecay: 0.01 }]
+
+/** The paper's family: β, decoupled weight decay; at t = 1 its 1/(1 − ρ) = 1e4 amplifies float32 rounding of v̂ − m̂². */
+const family = (extra: object[] = [{}]): Pick<OptimizerInfo, 'paths' | 'ranges'> => ({
+  paths: combos([lr01], decay, extra),
+  ranges: fc.record({ lr, beta: unit, weightDecay: small }),
+})
+
+export const REGISTRY: Record<OptimizerName, OptimizerInfo> = {
+  SGD: {
+    paths: combos([lr01], [{}, { maximize: true }], decay, [
+      {},
+      { momentum: 0.9 },
+      { momentum: 0.9, dampening: 0.3 },
+      { momentum: 0.9, nesterov: true },
+    ]),
+    ranges: fc
+      .record({
+        lr,
+        momentum: unit,
+        dampening: fc.double({ min: 0, max: 1, noNaN: true }),
+        weightDecay: small,
+        maximize: bool,
+        nesterov: bool,
+      })
+      .map((o) =>
+        o.nesterov && (o.momentum === 0 || o.dampening !== 0) ? { ...o, dampening: 0, momentum: o.momentum || 0.5 } : o,
+      ),
+    converges: [
+      { quadratic: { lr: 0.05 }, rosenbrock: { lr: 1e-3 } },
+      { quadratic: { lr: 0.02, momentum: 0.9, nesterov: true }, rosenbrock: { lr: 2e-4, momentum: 0.9 } },
+    ],
+  },
+  MSGD: {
+    ...family([{}, { trackVariance: true }]),
+    ranges: fc.record({ lr, beta: unit, weightDecay: small, trackVariance: bool }),
+    converges: [{ quadratic: { lr: 0.1 }, rosenbrock: { lr: 2e-3 } }],
+  },
+  SSD: {
+    paths: combos([lr01], decay),
+    ranges: fc.record({ lr, weightDecay: small }),
+    converges: [{ quadratic: { lr: 0.01 }, rosenbrock: { lr: 1e-3 } }],
+  },
+  MSSD: {
+    ...family([{}, { trackVariance: true }]),
+    ranges: fc.record({ lr, beta: unit, weightDecay: small, trackVariance: bool }),
+    converges: [{ quadratic: { lr: 0.01 }, rosenbrock: { lr: 1e-3 } }],
+  },
+  SVAG: { ...family(), converges: [{ quadratic: { lr: 0.1 }, rosenbrock: { lr: 2e-3 } }], float64Tolerance: 3e-3 },
+  MSVAG: { ...family(), converges: [{ quadratic: { lr: 0.1 }, rosenbrock: { lr: 2e-3 } }], float64Tolerance: 3e-3 },
+  Adam: {
+    paths: combos([lr01], [{}, { maximize: true }], decay, [{}, { amsgrad: true }]),
+    ranges: fc.record({ lr, betas, eps: small, weightDecay: small, amsgrad: bool, maximize: bool }),
+    converges: [{ quadratic: { lr: 0.05 }, rosenbrock: { lr: 0.02 } }],
+  },
+  AdamW: {
+    paths: combos(
+      [lr01],
+      [{}, { maximize: true }],
+      [{ weightDecay: 0 }, { weightDecay: 0.05 }],
+      [{}, { amsgrad: true }],
+    ),
+    ranges: fc.record({ lr, betas, eps: small, weightDecay: small, amsgrad: bool, maximize: bool }),
+    converges: [{ quadratic: { lr: 0.05, weightDecay: 1e-4 }, rosenbrock: { lr: 0.02, weightDecay: 0 } }],
+  },
+  Lion: {
+    paths: combos([lr01], [{}, { weightDecay: 0.1 }]),
+    ranges: fc.record({ lr, betas, weightDecay: small }),
+    converges: [{ quadratic: { lr: 0.01 }, rosenbrock: { lr: 2e-3 } }],
+  },
+  RMSprop: {
+    paths: combos([lr01], [{}, { centered: true }], [{}, { momentum: 0.9 }], decay),
+    ranges: fc.record({ lr, alpha: unit, eps: small, momentum: unit, centered: bool, weightDecay: small }),
+    converges: [{ quadratic: { lr: 0.01 }, rosenbrock: { lr: 2e-3 } }],
+  },
+  Adagrad: {
+    paths: combos([lr01], [{}, { weightDecay: 0.01 }, { lrDecay: 0.01, initialAccumulatorValue: 0.1 }]),
+    ranges: fc.record({ lr, lrDecay: small, initialAccumulatorValue: small, eps: small, weightDecay: small }),
+    converges: [{ quadratic: { lr: 0.5 }, rosenbrock: { lr: 0.1 } }],
+  },
+}
+
+/** An optimizer class, by name, typed loosely enough for tables of all of them. */
+// biome-ignore lint/suspicious/noExplicitAny: options of any optimizer
+export type Ctor = (new (params: Params<any>, options?: any) => Optimizer<any>) & { defaults: object }
+export const OPTIMIZERS = optimizers as unknown as Record<OptimizerName, Ctor>
+export const NAMES = Object.keys(optimizers) as OptimizerName[]
+
+/** Every (optimizer, options) pair of every optimizer's paths. */
+export const CASES: [OptimizerName, object][] = NAMES.flatMap((name) =>
+  REGISTRY[name].paths.map((o): [OptimizerName, object] => [name, o]),
+)
