@@ -1,8 +1,8 @@
 // The package as a user meets it: `npm pack`, install the tarball into a fresh project, then
 // (a) import it and step in Node, (b) type-check a TypeScript consumer against the shipped .d.ts,
 // (c) bundle a page with Vite and step in headless Chromium, (d) load it in Chromium as a plain
-// ES module from a static server, with an import map and no bundler. The packed size stays
-// under budget.
+// ES module from a static server, with an import map and no bundler, (e) run the README's
+// examples as written. The packed size stays under budget.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { extname, join, resolve } from 'node:path'
 import { chromium as playwright } from 'playwright'
+import ts from 'typescript'
 import { build, preview } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium } from './chromium.js'
@@ -99,6 +100,39 @@ describe('the packed package', () => {
       }),
     )
     run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'])
+  })
+
+  it("(e) the README's TypeScript examples type-check against the shipped .d.ts and run as written", () => {
+    // Every block fenced as ts or js; a block fenced `ts browser` needs a page and is left to (c) and (d).
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8')
+    const blocks = [...readme.matchAll(/^```(?:ts|js)\n([\s\S]*?)^```$/gm)].map((m) => m[1])
+    expect(blocks.length, 'the quick start, checkpoints and schedules examples').toBeGreaterThanOrEqual(3)
+    const files = blocks.map((code, i) => {
+      writeFileSync(join(dir, `readme-${i}.ts`), code)
+      return `readme-${i}.ts`
+    })
+    writeFileSync(
+      join(dir, 'tsconfig.readme.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noEmit: true,
+          types: [],
+        },
+        files,
+      }),
+    )
+    run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.readme.json'])
+    blocks.forEach((code, i) => {
+      const js = ts.transpileModule(code, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      })
+      writeFileSync(join(dir, `readme-${i}.mjs`), js.outputText)
+      run(process.execPath, [`readme-${i}.mjs`])
+    })
   })
 
   it('(c) bundles with Vite and steps in headless Chromium', async () => {
