@@ -19,6 +19,19 @@ import { chromium } from './chromium.js'
 const BUDGET_BYTES = 64_000
 const repo = resolve('.')
 const dir = mkdtempSync(join(tmpdir(), 'wasm-optim-consumer-'))
+/** Type-checks `files` in the consumer project, strict, against the installed package's .d.ts. */
+function typecheck(config: string, files: string[]): void {
+  const compilerOptions = {
+    target: 'es2022',
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    strict: true,
+    noEmit: true,
+    types: [],
+  }
+  writeFileSync(join(dir, config), JSON.stringify({ compilerOptions, files }))
+  run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', config])
+}
 const run = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
 
@@ -85,21 +98,7 @@ describe('the packed package', () => {
       console.log(simd, stats.blocks, adam.paramGroups.length)
     `,
     )
-    writeFileSync(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'es2022',
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          strict: true,
-          noEmit: true,
-          types: [],
-        },
-        files: ['consumer.ts'],
-      }),
-    )
-    run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'])
+    typecheck('tsconfig.json', ['consumer.ts'])
   })
 
   it("(e) the README's TypeScript examples type-check against the shipped .d.ts and run as written", () => {
@@ -111,21 +110,7 @@ describe('the packed package', () => {
       writeFileSync(join(dir, `readme-${i}.ts`), code)
       return `readme-${i}.ts`
     })
-    writeFileSync(
-      join(dir, 'tsconfig.readme.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'es2022',
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          strict: true,
-          noEmit: true,
-          types: [],
-        },
-        files,
-      }),
-    )
-    run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.readme.json'])
+    typecheck('tsconfig.readme.json', files)
     blocks.forEach((code, i) => {
       const js = ts.transpileModule(code, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
