@@ -6,7 +6,7 @@ import { normal, rng } from './helpers.js'
 import { NAMES, OPTIMIZERS, REGISTRY } from './registry.js'
 
 const TABLE = NAMES.flatMap((name) =>
-  REGISTRY[name].converges.map((c): [OptimizerName, object, object] => [name, c.quadratic, c.rosenbrock]),
+  (REGISTRY[name]?.converges ?? []).map((c): [OptimizerName, object, object] => [name, c.quadratic, c.rosenbrock]),
 )
 
 /** ½ Σ λᵢ (θᵢ − x*ᵢ)², λ spread over 0.1..10; g = λ(θ − x*) + 0.5·√λ·z. Returns initial and final loss. */

@@ -120,5 +120,5 @@ export const NAMES = Object.keys(optimizers) as OptimizerName[]
 
 /** Every (optimizer, options) pair of every optimizer's paths. */
 export const CASES: [OptimizerName, object][] = NAMES.flatMap((name) =>
-  REGISTRY[name].paths.map((o): [OptimizerName, object] => [name, o]),
+  (REGISTRY[name]?.paths ?? []).map((o): [OptimizerName, object] => [name, o]),
 )
