@@ -29,6 +29,7 @@ export default defineConfig({
             'test/properties.test.ts',
             'test/no-simd.test.ts',
             'test/stats.test.ts',
+            'test/schedulefree.test.ts',
             'test/browser/*.test.ts',
           ],
           browser: {

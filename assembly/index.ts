@@ -10,6 +10,11 @@ export { adam } from './adam'
 export { lion } from './lion'
 export { rmsprop } from './rmsprop'
 export { adagrad } from './adagrad'
+export { adamax } from './adamax'
+export { adadelta } from './adadelta'
+export { nadam } from './nadam'
+export { radam } from './radam'
+export { sfadamw, lerp } from './schedulefree'
 export { sumsq, scale, clamp, nonfinite } from './grad'
 export {
   stats, SLOT_G2, SLOT_P2, SLOT_SIGNS, SLOT_AGREE, SLOT_SAMPLED, SLOT_U2, SLOT_VALID, SLOT_GAMMA, SLOT_PSIGN,

@@ -45,6 +45,12 @@
   else return -x
 }
 
+// @ts-ignore: decorator
+@inline export function abs<T>(x: T): T {
+  if (isVector<T>()) return f32x4.abs(x)
+  else return Mathf.abs(x as f32) as T
+}
+
 /** max(a, b), NaN if either is NaN; max(−0, +0) = +0 (wasm f32.max and f32x4.max agree). */
 // @ts-ignore: decorator
 @inline export function max<T>(a: T, b: T): T {

@@ -84,7 +84,101 @@ const STEPS: Record<OptimizerName, (a: Arrays, t: number) => void> = {
       p[i] -= (lr * gi) / (Math.sqrt(si) + eps)
     }
   },
+  Adamax({ p, g, m, u }, t) {
+    const b1 = 0.9
+    const b2 = 0.999
+    const eps = 1e-8
+    const clr = 2e-3 / (1 - b1 ** t)
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]
+      const mi = b1 * m[i] + (1 - b1) * gi
+      const ui = Math.max(b2 * u[i], Math.abs(gi) + eps)
+      m[i] = mi
+      u[i] = ui
+      p[i] -= (clr * mi) / ui
+    }
+  },
+  Adadelta({ p, g, v, u }) {
+    const rho = 0.9
+    const eps = 1e-6
+    const lr = 1
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]
+      const vi = rho * v[i] + (1 - rho) * gi * gi
+      const delta = (Math.sqrt(u[i] + eps) / Math.sqrt(vi + eps)) * gi
+      v[i] = vi
+      u[i] = rho * u[i] + (1 - rho) * delta * delta
+      p[i] -= lr * delta
+    }
+  },
+  NAdam({ p, g, m, v }, t) {
+    const b1 = 0.9
+    const b2 = 0.999
+    const eps = 1e-8
+    const lr = 2e-3
+    const mu = (k: number) => b1 * (1 - 0.5 * 0.96 ** (k * 4e-3))
+    nadamProduct = t === 1 ? mu(1) : nadamProduct * mu(t)
+    const cg = (lr * (1 - mu(t))) / (1 - nadamProduct)
+    const cm = (lr * mu(t + 1)) / (1 - nadamProduct * mu(t + 1))
+    const rc2 = 1 / Math.sqrt(1 - b2 ** t)
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]
+      const mi = b1 * m[i] + (1 - b1) * gi
+      const vi = b2 * v[i] + (1 - b2) * gi * gi
+      m[i] = mi
+      v[i] = vi
+      const d = Math.sqrt(vi) * rc2 + eps
+      p[i] -= (cg * gi + cm * mi) / d
+    }
+  },
+  RAdam({ p, g, m, v }, t) {
+    const b1 = 0.9
+    const b2 = 0.999
+    const eps = 1e-8
+    const lr = 1e-3
+    const bc1 = 1 - b1 ** t
+    const bc2 = 1 - b2 ** t
+    const rhoInf = 2 / (1 - b2) - 1
+    const rhoT = rhoInf - (2 * t * b2 ** t) / bc2
+    const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
+    const adaptive = rhoT > 5
+    const step = adaptive ? (lr * rect * Math.sqrt(bc2)) / bc1 : lr / bc1
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]
+      const mi = b1 * m[i] + (1 - b1) * gi
+      const vi = b2 * v[i] + (1 - b2) * gi * gi
+      m[i] = mi
+      v[i] = vi
+      p[i] -= adaptive ? (step * mi) / (Math.sqrt(vi) + eps) : step * mi
+    }
+  },
+  ScheduleFreeAdamW({ p, g, z, v }, t) {
+    const b1 = 0.9
+    const b2 = 0.999
+    const eps = 1e-8
+    const lr = 2.5e-3 * Math.sqrt(1 - b2 ** t)
+    if (t === 1) sf = { lrMax: -1, weightSum: 0 }
+    sf.lrMax = Math.max(lr, sf.lrMax)
+    const weight = sf.lrMax ** 2
+    sf.weightSum += weight
+    const c = weight / sf.weightSum
+    const cy = lr * (b1 * (1 - c) - 1)
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]
+      const yi = p[i]
+      const zi = t === 1 ? yi : z[i]
+      const vi = b2 * v[i] + (1 - b2) * gi * gi
+      v[i] = vi
+      const u = gi / (Math.sqrt(vi) + eps)
+      p[i] = yi + c * (zi - yi) + cy * u
+      z[i] = zi - lr * u
+    }
+  },
 }
+
+/** NAdam's running product of μ and Schedule-Free's running maximum and weight sum (a user keeps them somewhere too). */
+let nadamProduct = 1
+let sf = { lrMax: -1, weightSum: 0 }
 
 function variance({ p, g, m, v }: Arrays, t: number, momentum: boolean): void {
   const beta = 0.9,
@@ -138,6 +232,11 @@ const STATE: Record<OptimizerName, string[]> = {
   Lion: ['m'],
   RMSprop: ['v'],
   Adagrad: ['s'],
+  Adamax: ['m', 'u'],
+  Adadelta: ['v', 'u'],
+  NAdam: ['m', 'v'],
+  RAdam: ['m', 'v'],
+  ScheduleFreeAdamW: ['z', 'v'],
 }
 
 /** Every optimizer's baseline, by name. */

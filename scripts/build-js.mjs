@@ -19,6 +19,8 @@ await build({
   target: 'es2022',
   minifyWhitespace: true,
   minifySyntax: true,
+  minifyIdentifiers: true,
+  keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
 })

@@ -38,8 +38,11 @@ export interface StateDict<B = string> {
   nonFinite: string
   /** Steps skipped for non-finite gradients so far. */
   skippedSteps: number
-  /** Each group's options and its parameters' state. */
-  groups: { options: Record<string, unknown>; params: ParamState<B>[] }[]
+  /**
+   * Each group's options, its parameters' state, and for a method that keeps values per group
+   * besides its buffers (Schedule-Free: its running weight sum and train/eval mode) those too.
+   */
+  groups: { options: Record<string, unknown>; state?: Record<string, unknown>; params: ParamState<B>[] }[]
 }
 
 export function toBase64(a: Float32Array): string {
@@ -78,7 +81,7 @@ export function toBytes(dict: StateDict<Float32Array>): Uint8Array {
   const header: StateDict<number> = {
     ...dict,
     groups: dict.groups.map((g) => ({
-      options: g.options,
+      ...g,
       params: g.params.map((p) => ({
         ...p,
         state: Object.fromEntries(
@@ -129,6 +132,7 @@ function fromBytes(bytes: Uint8Array, where: string): StateDict<Float32Array> {
     ...header,
     groups: header.groups.map((g, i) => ({
       options: g?.options,
+      ...(g?.state !== undefined && { state: g.state }),
       params: (Array.isArray(g?.params) ? g.params : []).map((p, j) => ({
         ...p,
         state: Object.fromEntries(
@@ -162,6 +166,7 @@ function decodeDict(src: unknown, where: string): StateDict<Float32Array> {
       if (!g || !Array.isArray(g.params)) throw new TypeError(`${where}: groups[${i}].params must be an array`)
       return {
         options: g.options,
+        ...(g.state !== undefined && { state: g.state }),
         params: g.params.map((p, j) => {
           const at = `${where}: groups[${i}].params[${j}]`
           if (!p || !Number.isInteger(p.length) || p.length < 0)
@@ -235,6 +240,7 @@ export function snapshot<B>(
   groups: readonly { params: unknown }[],
   opt: { nonFinite: string; skippedSteps: number },
   encode: (a: Float32Array) => B,
+  groupState: (group: number) => Record<string, unknown> | undefined,
 ): StateDict<B> {
   return {
     format: STATE_FORMAT,
@@ -244,6 +250,7 @@ export function snapshot<B>(
     skippedSteps: opt.skippedSteps,
     groups: groups.map(({ params: _, ...options }, i) => ({
       options: JSON.parse(JSON.stringify(options)),
+      ...(groupState(i) !== undefined && { state: groupState(i) }),
       params: slots[i].map((s) => ({
         ...(s.name !== undefined && { name: s.name }),
         length: s.n,
@@ -258,6 +265,8 @@ export function snapshot<B>(
 export interface Loaded<O> {
   /** Each group's options, merged and checked. */
   options: O[]
+  /** What restores each group's own state (see StateDict.groups), to run once everything is checked. */
+  groupState: (() => void)[]
   /** Each parameter with its saved entry (undefined: start fresh). */
   pairs: [Slot, ParamState<Float32Array> | undefined, string][]
   nonFinite: string
@@ -277,6 +286,7 @@ export function restore<O>(
   slots: Slot[][],
   groupCount: number,
   options: (saved: object, group: number, where: string) => O,
+  groupState: (saved: unknown, group: number, where: string) => () => void,
 ): Loaded<O> {
   const dict =
     src instanceof Uint8Array || src instanceof ArrayBuffer
@@ -303,7 +313,8 @@ export function restore<O>(
       if (b.length !== s.n) throw new RangeError(`${at}.state.${k} has length ${b.length}, expected ${s.n}`)
     }
   }
-  return { options: merged, pairs, nonFinite: dict.nonFinite, skippedSteps: dict.skippedSteps }
+  const own = dict.groups.map((g, i) => groupState(g.state, i, `${where}: groups[${i}].state`))
+  return { options: merged, groupState: own, pairs, nonFinite: dict.nonFinite, skippedSteps: dict.skippedSteps }
 }
 
 /** Writes checked state: each parameter's step count and buffers, or fresh ones (`initial`) where the state had no entry. */

@@ -11,8 +11,10 @@ export {
   type ParamSpec,
   type Params,
 } from './optimizer.js'
+export { Adadelta, type AdadeltaOptions } from './optimizers/adadelta.js'
 export { Adagrad, type AdagradOptions } from './optimizers/adagrad.js'
 export { Adam, type AdamOptions, AdamW } from './optimizers/adam.js'
+export { Adamax, type AdamaxOptions } from './optimizers/adamax.js'
 export {
   type FamilyOptions,
   type MomentumOptions,
@@ -26,7 +28,10 @@ export {
 } from './optimizers/family.js'
 export { type OptimizerName, optimizers } from './optimizers/index.js'
 export { Lion, type LionOptions } from './optimizers/lion.js'
+export { NAdam, type NAdamOptions } from './optimizers/nadam.js'
+export { RAdam, type RAdamOptions } from './optimizers/radam.js'
 export { RMSprop, type RMSpropOptions } from './optimizers/rmsprop.js'
+export { ScheduleFreeAdamW, type ScheduleFreeAdamWOptions } from './optimizers/schedulefree.js'
 export { SGD, type SGDOptions } from './optimizers/sgd.js'
 export { Parameter, type ParameterOptions, parameter } from './parameter.js'
 export { type InitOptions, type InitResult, init, memoryStats, simdSupported } from './runtime.js'

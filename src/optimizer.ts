@@ -87,8 +87,8 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
   protected abstract check(group: O, c: Checker): void
   /** Names of the state buffers a group with these options needs, e.g. ['m', 'v'], as the kernel names them. */
   protected abstract buffers(group: O): readonly KernelBuffers[K][]
-  /** The kernel's scalars for a group at step count t, by the names assembly/ gives them. */
-  protected abstract scalars(group: O, t: number): KernelScalars[K]
+  /** The kernel's scalars for group `index` at step count t, by the names assembly/ gives them. */
+  protected abstract scalars(group: O, t: number, index: number): KernelScalars[K]
   /** What the diagnostics pass can measure for this method, with the scalars of step t (t ≥ 1). */
   protected statsScalars(_group: O, _t: number): StatsScalars {
     return NORMS_ONLY
@@ -96,6 +96,16 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
   /** Initial value of a state buffer (0 unless a subclass says otherwise). */
   protected initialState(_group: O, _buffer: string): number {
     return 0
+  }
+  /** Called once per group and step, after every check passed and before its kernels run. */
+  protected plan(_index: number): void {}
+  /** Values a method keeps per group besides its buffers (Schedule-Free's weight sum), for checkpoints. */
+  protected groupState(_index: number): Record<string, unknown> | undefined {
+    return undefined
+  }
+  /** Checks a checkpoint's group state (see groupState) and returns what restores it, run once all is checked. */
+  protected loadGroupState(_index: number, _saved: unknown, _where: string): () => void {
+    return () => {}
   }
 
   /**
@@ -124,11 +134,12 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
     for (let i = 0; i < slots.length; i++) {
       let t = -1
       let c!: KernelScalars[K]
+      this.plan(i)
       for (const s of slots[i]) {
         s.t++
         if (s.t !== t) {
           t = s.t
-          c = this.scalars(this.paramGroups[i], t)
+          c = this.scalars(this.paramGroups[i], t, i)
         }
         // A parameter() in one call; a plain array a chunk at a time, through the staging area.
         if (!s.param.user && !s.grad.user) call(k, s.p, s.g, s.state, s.n, 0, c)
@@ -164,12 +175,21 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
    * values are not included: save them with the model.
    */
   stateDict(): StateDict {
-    return snapshot(this.#name, this.#live('stateDict'), this.paramGroups, this, toBase64)
+    return snapshot(this.#name, this.#live('stateDict'), this.paramGroups, this, toBase64, (i) => this.groupState(i))
   }
 
   /** The same as {@link Optimizer.stateDict}, as one compact binary buffer (a small header, then raw float32). */
   stateBytes(): Uint8Array {
-    return toBytes(snapshot(this.#name, this.#live('stateBytes'), this.paramGroups, this, (a) => a))
+    return toBytes(
+      snapshot(
+        this.#name,
+        this.#live('stateBytes'),
+        this.paramGroups,
+        this,
+        (a) => a,
+        (i) => this.groupState(i),
+      ),
+    )
   }
 
   /**
@@ -184,17 +204,20 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
   loadStateDict(src: StateDict | Uint8Array | ArrayBuffer): void {
     const slots = this.#live('loadStateDict')
     const where = `${this.#name}.loadStateDict()`
-    const loaded = restore(where, this.#name, src, slots, this.paramGroups.length, (options, i, at) => {
+    const merge = (options: object, i: number, at: string) => {
       const merged = { ...this.paramGroups[i], ...checkKeys<O>(at, options, this.defaults) }
       this.#checkGroup(merged, i, at)
       return merged
-    })
+    }
+    const own = (saved: unknown, i: number, at: string) => this.loadGroupState(i, saved, at)
+    const loaded = restore(where, this.#name, src, slots, this.paramGroups.length, merge, own)
     checkPolicy(where, ': nonFinite', loaded.nonFinite)
     // Everything checked: now write.
     loaded.options.forEach((o, i) => {
       Object.assign(this.paramGroups[i], o)
     })
     writeState(loaded.pairs, (s, k) => this.initialState(this.paramGroups[s.group], k))
+    for (const restoreGroup of loaded.groupState) restoreGroup()
     this.nonFinite = loaded.nonFinite as NonFinitePolicy
     this.skippedSteps = loaded.skippedSteps
   }
@@ -224,6 +247,24 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
       (i, t) => this.statsScalars(this.paramGroups[i], t),
       options,
     )
+  }
+
+  /**
+   * A method's own pass over θ (Schedule-Free's switch between y and x): every parameter is
+   * checked, then `fn` runs on each parameter of the given groups that has taken a step, chunk by
+   * chunk, with θ's address (a plain array staged and written back), the state's addresses, the
+   * chunk's first element and length, and the group.
+   */
+  protected passOverParams(
+    method: string,
+    groups: readonly number[],
+    fn: (p: number, state: Readonly<Record<string, number>>, off: number, n: number, group: number) => void,
+  ): void {
+    const w = this.#walker
+    for (const s of this.#checkedParams(method)) {
+      if (!groups.includes(s.group) || s.t === 0) continue
+      for (w.begin(s, READ_P | WRITE_P); w.next(); ) fn(w.p, s.state, w.off, w.n, s.group)
+    }
   }
 
   /** Sets every gradient to zero. */

@@ -45,6 +45,8 @@ export class StatsScalars {
   rc2 = NaN
   /** Adam's ε */
   eps = NaN
+  /** Whether the update norm the pass computes (Adam's, in MODE_ADAM) is this method's own. */
+  update = true
 
   constructor(v: {
     mode: number
@@ -55,6 +57,7 @@ export class StatsScalars {
     lr: number
     rc2?: number
     eps?: number
+    update?: boolean
   }) {
     this.mode = v.mode
     this.ic1 = v.ic1
@@ -64,6 +67,7 @@ export class StatsScalars {
     this.lr = v.lr
     this.rc2 = v.rc2 ?? 0
     this.eps = v.eps ?? 0
+    this.update = v.update ?? true
   }
 }
 
@@ -129,7 +133,7 @@ export interface GroupStats {
    * ‖u‖ of the update the method takes from the current state (without weight decay): the last
    * step's update when stats() is called after step() and before the gradients change. Estimated
    * from the sample, √(Σu² · elements / sampled); exact with sampleEvery 1. Null for optimizers
-   * without a moving average.
+   * without a moving average, and for NAdam and RAdam, whose step the pass does not compute.
    */
   updateNorm: number | null
   /** Fraction of sampled coordinates with g ≠ 0 and m ≠ 0 where sign(g) = sign(m). Null without m. */
@@ -155,7 +159,7 @@ export interface OptimizerStats {
 }
 
 /** Turns accumulated sums (one group's, or all groups' added) into the reported numbers. */
-function summarise(acc: Float64Array, elements: number, mode: number, variance: boolean): GroupStats {
+function summarise(acc: Float64Array, elements: number, mode: number, variance: boolean, update: boolean): GroupStats {
   const valid = acc[SLOT_VALID]
   const moving = mode !== MODE_NORMS
   return {
@@ -163,7 +167,7 @@ function summarise(acc: Float64Array, elements: number, mode: number, variance: 
     sampled: acc[SLOT_SAMPLED],
     gradNorm: Math.sqrt(acc[SLOT_G2]),
     paramNorm: Math.sqrt(acc[SLOT_P2]),
-    updateNorm: moving ? Math.sqrt((acc[SLOT_U2] * elements) / acc[SLOT_SAMPLED]) : null,
+    updateNorm: moving && update ? Math.sqrt((acc[SLOT_U2] * elements) / acc[SLOT_SAMPLED]) : null,
     signAgreement: moving ? (acc[SLOT_SIGNS] > 0 ? acc[SLOT_AGREE] / acc[SLOT_SIGNS] : NaN) : null,
     gamma: variance
       ? { mean: valid > 0 ? acc[SLOT_GAMMA] / valid : NaN, histogram: fractions(acc, SLOT_GAMMA_HIST, 5, valid) }
@@ -200,12 +204,14 @@ export function collect(
   total.fill(0)
   let totalMode = MODE_NORMS
   let totalVariance = false
+  let totalUpdate = true
   let totalElements = 0
   const groups: GroupStats[] = []
   for (let i = 0; i < slots.length; i++) {
     acc.fill(0)
     let mode = MODE_NORMS
     let variance = false
+    let update = true
     let elements = 0
     for (const s of slots[i]) elements += s.n
     const every = chosen ?? sampleEvery(elements)
@@ -220,6 +226,7 @@ export function collect(
       const v = c.mode !== MODE_NORMS ? (s.state.v ?? 0) : 0
       mode = Math.max(mode, c.mode)
       variance ||= v !== 0
+      update &&= c.update
       for (w.begin(s, READ_P | READ_G); w.next(); ) {
         const off = 4 * w.off
         k.stats(
@@ -244,8 +251,9 @@ export function collect(
     for (let j = 0; j < SLOTS; j++) total[j] += acc[j]
     totalMode = Math.max(totalMode, mode)
     totalVariance ||= variance
+    totalUpdate &&= update
     totalElements += elements
-    groups.push(summarise(acc, elements, mode, variance))
+    groups.push(summarise(acc, elements, mode, variance, update))
   }
-  return { groups, total: summarise(total, totalElements, totalMode, totalVariance) }
+  return { groups, total: summarise(total, totalElements, totalMode, totalVariance, totalUpdate) }
 }

@@ -6,7 +6,11 @@ import { normal, rng } from './helpers.js'
 import { NAMES, OPTIMIZERS, REGISTRY } from './registry.js'
 
 const TABLE = NAMES.flatMap((name) =>
-  (REGISTRY[name]?.converges ?? []).map((c): [OptimizerName, object, object] => [name, c.quadratic, c.rosenbrock]),
+  (REGISTRY[name]?.converges ?? []).map((c): [OptimizerName, object, object | null] => [
+    name,
+    c.quadratic,
+    c.rosenbrock,
+  ]),
 )
 
 /** ½ Σ λᵢ (θᵢ − x*ᵢ)², λ spread over 0.1..10; g = λ(θ − x*) + 0.5·√λ·z. Returns initial and final loss. */
@@ -57,8 +61,8 @@ describe('every optimizer makes progress', () => {
     expect(final).toBeLessThan(0.03 * initial)
   })
 
-  it.each(TABLE)('%s on Rosenbrock %j', (name, _, rosen) => {
-    const [initial, final] = rosenbrock(name, rosen)
+  it.each(TABLE.filter(([, , rosen]) => rosen !== null))('%s on Rosenbrock %j', (name, _, rosen) => {
+    const [initial, final] = rosenbrock(name, rosen!)
     expect(final).toBeLessThan(0.02 * initial)
   })
 })

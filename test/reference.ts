@@ -37,6 +37,7 @@ function lanes(r: Round) {
     neg: (x: number) => -x,
     /** NaN if either is NaN; max(−0, +0) = +0, as wasm's f32.max. */
     max: (a: number, b: number) => Math.max(a, b),
+    abs: Math.abs,
     /** β·a + (1 − β)·x */
     ema: (a: number, x: number, beta: number, omb: number) => r(r(beta * a) + r(omb * x)),
   }
@@ -222,6 +223,7 @@ export const RULES: Record<OptimizerName, Rule> = {
       return (p, g, s, i) => {
         const pi = p[i]
         let gi = g[i]
+        if (o.maximize) gi = -gi
         if (WD !== 0) gi = add(gi, mul(WD, pi))
         const vi = ema(s.v[i], mul(gi, gi), ALPHA, OMA)
         s.v[i] = vi
@@ -253,6 +255,7 @@ export const RULES: Record<OptimizerName, Rule> = {
       return (p, g, s, i) => {
         const pi = p[i]
         let gi = g[i]
+        if (o.maximize) gi = -gi
         if (WD !== 0) gi = add(gi, mul(WD, pi))
         const si = add(s.s[i], mul(gi, gi))
         s.s[i] = si
@@ -260,6 +263,170 @@ export const RULES: Record<OptimizerName, Rule> = {
       }
     },
   },
+  Adamax: {
+    state: () => ['m', 'u'],
+    step(o, t, r) {
+      const { splat, add, sub, mul, div, max, abs, ema } = lanes(r)
+      const [b1, b2] = o.betas
+      const B1 = splat(b1),
+        OMB1 = splat(1 - b1),
+        B2 = splat(b2),
+        EPS = splat(o.eps),
+        WD = splat(o.weightDecay)
+      const CLR = splat(o.lr / (1 - b1 ** t))
+      return (p, g, s, i) => {
+        const pi = p[i]
+        let gi = g[i]
+        if (o.maximize) gi = -gi
+        if (WD !== 0) gi = add(gi, mul(WD, pi))
+        const mi = ema(s.m[i], gi, B1, OMB1)
+        const ui = max(mul(B2, s.u[i]), add(abs(gi), EPS))
+        s.m[i] = mi
+        s.u[i] = ui
+        p[i] = sub(pi, mul(CLR, div(mi, ui)))
+      }
+    },
+  },
+  Adadelta: {
+    state: () => ['v', 'u'],
+    step(o, _t, r) {
+      const { splat, add, sub, mul, div, sqrt, ema } = lanes(r)
+      const RHO = splat(o.rho),
+        OMR = splat(1 - o.rho),
+        EPS = splat(o.eps),
+        LR = splat(o.lr),
+        WD = splat(o.weightDecay)
+      return (p, g, s, i) => {
+        const pi = p[i]
+        let gi = g[i]
+        if (o.maximize) gi = -gi
+        if (WD !== 0) gi = add(gi, mul(WD, pi))
+        const vi = ema(s.v[i], mul(gi, gi), RHO, OMR)
+        const delta = mul(div(sqrt(add(s.u[i], EPS)), sqrt(add(vi, EPS))), gi)
+        s.v[i] = vi
+        s.u[i] = ema(s.u[i], mul(delta, delta), RHO, OMR)
+        p[i] = sub(pi, mul(LR, delta))
+      }
+    },
+  },
+  NAdam: {
+    state: () => ['m', 'v'],
+    step(o, t, r) {
+      const { splat, add, sub, mul, div, sqrt, ema } = lanes(r)
+      const [b1, b2] = o.betas
+      const mu = (k: number) => b1 * (1 - 0.5 * 0.96 ** (k * o.momentumDecay))
+      let product = 1
+      for (let k = 1; k <= t; k++) product *= mu(k)
+      const B1 = splat(b1),
+        OMB1 = splat(1 - b1),
+        B2 = splat(b2),
+        OMB2 = splat(1 - b2),
+        EPS = splat(o.eps)
+      const CG = splat((o.lr * (1 - mu(t))) / (1 - product)),
+        CM = splat((o.lr * mu(t + 1)) / (1 - product * mu(t + 1)))
+      const RC2 = splat(1 / Math.sqrt(1 - b2 ** t))
+      const WD = o.decoupledWeightDecay ? 0 : splat(o.weightDecay),
+        DECAY = o.decoupledWeightDecay ? decayOf(o, r) : 1
+      return (p, g, s, i) => {
+        let pi = p[i]
+        let gi = g[i]
+        if (o.maximize) gi = -gi
+        if (WD !== 0) gi = add(gi, mul(WD, pi))
+        if (DECAY !== 1) pi = mul(DECAY, pi)
+        const mi = ema(s.m[i], gi, B1, OMB1)
+        const vi = ema(s.v[i], mul(gi, gi), B2, OMB2)
+        s.m[i] = mi
+        s.v[i] = vi
+        const d = add(mul(sqrt(vi), RC2), EPS)
+        p[i] = sub(pi, div(add(mul(CG, gi), mul(CM, mi)), d))
+      }
+    },
+  },
+  RAdam: {
+    state: () => ['m', 'v'],
+    step(o, t, r) {
+      const { splat, add, sub, mul, div, sqrt, ema } = lanes(r)
+      const [b1, b2] = o.betas
+      const bc1 = 1 - b1 ** t,
+        bc2 = 1 - b2 ** t
+      const rhoInf = 2 / (1 - b2) - 1
+      const rhoT = rhoInf - (2 * t * b2 ** t) / bc2
+      const adaptive = rhoT > 5
+      const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
+      const B1 = splat(b1),
+        OMB1 = splat(1 - b1),
+        B2 = splat(b2),
+        OMB2 = splat(1 - b2),
+        EPS = splat(o.eps)
+      const STEP = splat(adaptive ? (o.lr * rect * Math.sqrt(bc2)) / bc1 : o.lr / bc1)
+      const WD = o.decoupledWeightDecay ? 0 : splat(o.weightDecay),
+        DECAY = o.decoupledWeightDecay ? decayOf(o, r) : 1
+      return (p, g, s, i) => {
+        let pi = p[i]
+        let gi = g[i]
+        if (o.maximize) gi = -gi
+        if (WD !== 0) gi = add(gi, mul(WD, pi))
+        if (DECAY !== 1) pi = mul(DECAY, pi)
+        const mi = ema(s.m[i], gi, B1, OMB1)
+        const vi = ema(s.v[i], mul(gi, gi), B2, OMB2)
+        s.m[i] = mi
+        s.v[i] = vi
+        p[i] = sub(pi, mul(STEP, adaptive ? div(mi, add(sqrt(vi), EPS)) : mi))
+      }
+    },
+  },
+  ScheduleFreeAdamW: {
+    state: () => ['z', 'v'],
+    step(o, t, r) {
+      const { splat, add, sub, mul, div, sqrt, ema } = lanes(r)
+      const [b1, b2] = o.betas
+      const { lr, c } = scheduleFree(o, t)
+      const B2 = splat(b2),
+        OMB2 = splat(1 - b2),
+        EPS = splat(o.eps),
+        WD = splat(o.weightDecay),
+        C = splat(c)
+      const CY = splat(lr * (b1 * (1 - c) - 1)),
+        LR = splat(lr)
+      return (p, g, s, i) => {
+        let yi = p[i]
+        let gi = g[i]
+        if (o.maximize) gi = -gi
+        const zi = t === 1 ? yi : s.z[i]
+        const vi = ema(s.v[i], mul(gi, gi), B2, OMB2)
+        s.v[i] = vi
+        let u = div(gi, add(sqrt(vi), EPS))
+        if (WD !== 0) u = add(u, mul(WD, yi))
+        yi = add(yi, mul(C, sub(zi, yi)))
+        p[i] = add(yi, mul(CY, u))
+        s.z[i] = sub(zi, mul(LR, u))
+      }
+    },
+  },
+}
+
+/**
+ * Schedule-Free's learning rate lrₜ and average coefficient cₜ at step t, for options that stayed
+ * the same over steps 1..t: the running maximum and weight sum recomputed in the same order.
+ */
+export function scheduleFree(o: Options, t: number): { lr: number; c: number } {
+  let lrMax = -1
+  let weightSum = 0
+  let lr = 0
+  let weight = 0
+  for (let k = 1; k <= t; k++) {
+    lr = o.lr * (k - 1 < o.warmupSteps ? k / o.warmupSteps : 1) * Math.sqrt(1 - o.betas[1] ** k)
+    lrMax = Math.max(lr, lrMax)
+    weight = k ** o.rPower * lrMax ** o.weightLrPower
+    weightSum += weight
+  }
+  return { lr, c: weightSum > 0 ? weight / weightSum : 0 }
+}
+
+/** Schedule-Free's switch between y and x: p ← p + w·(z − p), w = 1 − 1/β1 for eval(), 1 − β1 for train(). */
+export function lerpReference(p: Vec, z: Vec, w: number, r: Round): void {
+  const W = r(w)
+  for (let i = 0; i < p.length; i++) p[i] = r(p[i] + r(W * r(z[i] - p[i])))
 }
 
 /** Fresh state for n elements, each buffer at its initial value. */

@@ -14,16 +14,18 @@ export interface AdagradOptions {
   eps: number
   /** Coupled (L2) weight decay, ≥ 0: g ← g + wd·θ. Default 0. */
   weightDecay: number
+  /** Ascend instead of descend: g ← −g. Default false. */
+  maximize: boolean
 }
 
 /**
  * Adagrad (Duchi, Hazan & Singer, JMLR 2011), as PyTorch's `torch.optim.Adagrad` defines it:
  *
- *     g ← g + wd·θ
+ *     g ← −g if maximize;   g ← g + wd·θ
  *     s ← s + g²                          (s starts at initialAccumulatorValue)
  *     θ ← θ − lr/(1 + (t − 1)·lrDecay) · g/(√s + ε)
  *
- * Defaults: lr 1e-2, lrDecay 0, initialAccumulatorValue 0, eps 1e-10, weightDecay 0.
+ * Defaults: lr 1e-2, lrDecay 0, initialAccumulatorValue 0, eps 1e-10, weightDecay 0, maximize false.
  *
  * @example
  * const opt = new Adagrad([{ param, grad }], { lr: 0.05 })
@@ -36,6 +38,7 @@ export class Adagrad extends Optimizer<AdagradOptions, 'adagrad'> {
     initialAccumulatorValue: 0,
     eps: 1e-10,
     weightDecay: 0,
+    maximize: false,
   }
 
   /**
@@ -52,6 +55,7 @@ export class Adagrad extends Optimizer<AdagradOptions, 'adagrad'> {
     c.nonNegative('initialAccumulatorValue')
     c.nonNegative('eps')
     c.nonNegative('weightDecay')
+    c.flag('maximize')
   }
 
   protected override buffers() {
@@ -63,6 +67,6 @@ export class Adagrad extends Optimizer<AdagradOptions, 'adagrad'> {
   }
 
   protected override scalars(o: AdagradOptions, t: number): KernelScalars['adagrad'] {
-    return { clr: o.lr / (1 + (t - 1) * o.lrDecay), eps: o.eps, wd: o.weightDecay }
+    return { clr: o.lr / (1 + (t - 1) * o.lrDecay), eps: o.eps, wd: o.weightDecay, maximize: o.maximize }
   }
 }

@@ -98,17 +98,7 @@ export class Adam extends Optimizer<AdamOptions, 'adam'> {
    * factor its step lr·m̂/(√v̂ + ε) applies to sign(m̂), which is (1 + η̂²)^(−1/2) when ε is negligible.
    */
   protected override statsScalars(o: AdamOptions, t: number): StatsScalars {
-    const [b1, b2] = o.betas
-    return new StatsScalars({
-      mode: MODE_ADAM,
-      ic1: 1 / (1 - b1 ** t),
-      ic2: 1 / (1 - b2 ** t),
-      k1: 1,
-      kappa: 0,
-      lr: o.lr,
-      rc2: 1 / Math.sqrt(1 - b2 ** t),
-      eps: o.eps,
-    })
+    return adamStats(o, t, true)
   }
 }
 
@@ -127,4 +117,29 @@ export class AdamW extends Adam {
   static override readonly label: string = 'AdamW'
   /** AdamW applies weight decay to θ (decoupled) instead of adding it to g. */
   static override readonly decoupled: boolean = true
+}
+
+/**
+ * The diagnostics of an Adam-like method from its m and v: η̂² = (v̂ − m̂²)/m̂², and γ = |m̂|/(√v̂ + ε),
+ * the factor Adam's step lr·m̂/(√v̂ + ε) applies to sign(m̂), which is (1 + η̂²)^(−1/2) when ε is
+ * negligible. `update`: whether Adam's update is the method's own (not for NAdam and RAdam).
+ */
+export function adamStats(
+  o: { betas: [number, number]; lr: number; eps: number },
+  t: number,
+  update: boolean,
+): StatsScalars {
+  const [b1, b2] = o.betas
+  const rc2 = 1 / Math.sqrt(1 - b2 ** t)
+  return new StatsScalars({
+    mode: MODE_ADAM,
+    ic1: 1 / (1 - b1 ** t),
+    ic2: 1 / (1 - b2 ** t),
+    k1: 1,
+    kappa: 0,
+    lr: o.lr,
+    rc2,
+    eps: o.eps,
+    update,
+  })
 }

@@ -2,15 +2,37 @@
 // checkpoints and the docs. The tests, the benchmarks and the demos take their lists from here
 // (test/registry.ts adds each one's reference rule and test settings, and fails loudly where one
 // is missing).
+import { Adadelta } from './adadelta.js'
 import { Adagrad } from './adagrad.js'
 import { Adam, AdamW } from './adam.js'
+import { Adamax } from './adamax.js'
 import { MSGD, MSSD, MSVAG, SSD, SVAG } from './family.js'
 import { Lion } from './lion.js'
+import { NAdam } from './nadam.js'
+import { RAdam } from './radam.js'
 import { RMSprop } from './rmsprop.js'
+import { ScheduleFreeAdamW } from './schedulefree.js'
 import { SGD } from './sgd.js'
 
 /** Every optimizer class, by name: the paper's family first, then the methods users already know. */
-export const optimizers = { SGD, MSGD, SSD, MSSD, SVAG, MSVAG, Adam, AdamW, Lion, RMSprop, Adagrad } as const
+export const optimizers = {
+  SGD,
+  MSGD,
+  SSD,
+  MSSD,
+  SVAG,
+  MSVAG,
+  Adam,
+  AdamW,
+  Lion,
+  RMSprop,
+  Adagrad,
+  Adamax,
+  Adadelta,
+  NAdam,
+  RAdam,
+  ScheduleFreeAdamW,
+} as const
 
 /** The name of an optimizer in {@link optimizers}. */
 export type OptimizerName = keyof typeof optimizers

@@ -16,18 +16,20 @@ export interface RMSpropOptions {
   centered: boolean
   /** Coupled (L2) weight decay, ≥ 0: g ← g + wd·θ. Default 0. */
   weightDecay: number
+  /** Ascend instead of descend: g ← −g. Default false. */
+  maximize: boolean
 }
 
 /**
  * RMSprop (Hinton, Lecture 6e of "Neural Networks for Machine Learning", 2012), as PyTorch's
  * `torch.optim.RMSprop` defines it (ε outside the square root):
  *
- *     g ← g + wd·θ
+ *     g ← −g if maximize;   g ← g + wd·θ
  *     v ← α·v + (1 − α)·g²
  *     d = √(v − a²) + ε with a ← α·a + (1 − α)·g if centered, else d = √v + ε
  *     b ← μ·b + g/d and θ ← θ − lr·b if μ > 0, else θ ← θ − lr·g/d
  *
- * Defaults: lr 1e-2, alpha 0.99, eps 1e-8, momentum 0, centered false, weightDecay 0.
+ * Defaults: lr 1e-2, alpha 0.99, eps 1e-8, momentum 0, centered false, weightDecay 0, maximize false.
  *
  * @example
  * const opt = new RMSprop([{ param, grad }], { lr: 1e-3, centered: true })
@@ -41,6 +43,7 @@ export class RMSprop extends Optimizer<RMSpropOptions, 'rmsprop'> {
     momentum: 0,
     centered: false,
     weightDecay: 0,
+    maximize: false,
   }
 
   /**
@@ -58,6 +61,7 @@ export class RMSprop extends Optimizer<RMSpropOptions, 'rmsprop'> {
     c.unit('momentum')
     c.flag('centered')
     c.nonNegative('weightDecay')
+    c.flag('maximize')
   }
 
   protected override buffers(o: RMSpropOptions) {
@@ -69,7 +73,7 @@ export class RMSprop extends Optimizer<RMSpropOptions, 'rmsprop'> {
   }
 
   protected override scalars(o: RMSpropOptions): KernelScalars['rmsprop'] {
-    const { alpha, eps, lr, momentum: mu, weightDecay: wd, centered } = o
-    return { alpha, oma: 1 - alpha, eps, lr, mu, wd, centered }
+    const { alpha, eps, lr, momentum: mu, weightDecay: wd, centered, maximize } = o
+    return { alpha, oma: 1 - alpha, eps, lr, mu, wd, centered, maximize }
   }
 }

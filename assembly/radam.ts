@@ -1,0 +1,44 @@
+import { add, div, ema, mul, neg, simdBytes, splat, sqrt, sub } from './lanes'
+
+/**
+ * RAdam (Liu et al. 2020; PyTorch 2.x semantics, docs/algorithms.md §3): Adam whose adaptive step
+ * is switched on only once the variance of its adaptive learning rate is tractable, ρₜ > 5.
+ *   g ← −g if maximize;   g ← g + wd·θ if wd ≠ 0;   θ ← decay·θ if decay ≠ 1
+ *   m ← β1·m + (1 − β1)·g;   v ← β2·v + (1 − β2)·g²
+ *   adaptive: θ ← θ − step·m/(√v + ε)        step = lr·rₜ·√(1 − β2ᵗ)/(1 − β1ᵗ), rₜ the rectification
+ *   else:     θ ← θ − step·m                 step = lr/(1 − β1ᵗ)
+ */
+export function radam(p: usize, g: usize, m: usize, v: usize, n: i32, b1: f32, omb1: f32, b2: f32, omb2: f32, step: f32,
+  eps: f32, wd: f32, decay: f32, adaptive: bool, maximize: bool): void {
+  const mid = simdBytes(n)
+  if (ASC_FEATURE_SIMD) {
+    // No maximize, no weight decay: inlined with constants for both kinds of step.
+    if (!maximize && wd == 0 && decay == 1) {
+      if (adaptive) radamRange<v128>(p, g, m, v, 0, mid, b1, omb1, b2, omb2, step, eps, 0, 1, true, false)
+      else radamRange<v128>(p, g, m, v, 0, mid, b1, omb1, b2, omb2, step, eps, 0, 1, false, false)
+    } else {
+      radamRange<v128>(p, g, m, v, 0, mid, b1, omb1, b2, omb2, step, eps, wd, decay, adaptive, maximize)
+    }
+  }
+  radamRange<f32>(p, g, m, v, mid, <usize>n << 2, b1, omb1, b2, omb2, step, eps, wd, decay, adaptive, maximize)
+}
+
+// @ts-ignore: decorator
+@inline function radamRange<T>(p: usize, g: usize, m: usize, v: usize, from: usize, to: usize, b1: f32, omb1: f32,
+  b2: f32, omb2: f32, step: f32, eps: f32, wd: f32, decay: f32, adaptive: bool, maximize: bool): void {
+  const B1 = splat<T>(b1), OMB1 = splat<T>(omb1), B2 = splat<T>(b2), OMB2 = splat<T>(omb2), STEP = splat<T>(step)
+  const EPS = splat<T>(eps), WD = splat<T>(wd), DECAY = splat<T>(decay)
+  for (let i = from; i < to; i += sizeof<T>()) {
+    let pi = load<T>(p + i)
+    let gi = load<T>(g + i)
+    if (maximize) gi = neg<T>(gi)
+    if (wd != 0) gi = add<T>(gi, mul<T>(WD, pi))
+    if (decay != 1) pi = mul<T>(DECAY, pi)
+    const mi = ema<T>(load<T>(m + i), gi, B1, OMB1)
+    const vi = ema<T>(load<T>(v + i), mul<T>(gi, gi), B2, OMB2)
+    store<T>(m + i, mi)
+    store<T>(v + i, vi)
+    const u = adaptive ? div<T>(mi, add<T>(sqrt<T>(vi), EPS)) : mi
+    store<T>(p + i, sub<T>(pi, mul<T>(STEP, u)))
+  }
+}

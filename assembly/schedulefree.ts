@@ -1,0 +1,59 @@
+import { add, div, ema, mul, neg, simdBytes, splat, sqrt, sub } from './lanes'
+
+/**
+ * Schedule-Free AdamW (Defazio et al. 2024, "The Road Less Scheduled"; docs/algorithms.md §3).
+ * The parameter buffer holds y, the point gradients are taken at; z is the base sequence and x,
+ * the average that is evaluated, is never stored: y = (1 − β1)·z + β1·x.
+ *   g ← −g if maximize
+ *   z ← y if first (the first step of this parameter)
+ *   v ← β2·v + (1 − β2)·g²
+ *   u = g/(√v + ε);   u ← u + wd·y if wd ≠ 0
+ *   y ← y + c·(z − y);   y ← y + cy·u          c = cₜ₊₁ (weight/weight sum), cy = lr·(β1(1 − c) − 1)
+ *   z ← z − lr·u
+ */
+export function sfadamw(p: usize, g: usize, z: usize, v: usize, n: i32, b2: f32, omb2: f32, eps: f32, wd: f32, c: f32,
+  cy: f32, lr: f32, first: bool, maximize: bool): void {
+  const mid = simdBytes(n)
+  if (ASC_FEATURE_SIMD) {
+    // After the first step, no maximize, no weight decay, the common case: its branches fold away.
+    if (!first && !maximize && wd == 0) sfRange<v128>(p, g, z, v, 0, mid, b2, omb2, eps, 0, c, cy, lr, false, false)
+    else sfRange<v128>(p, g, z, v, 0, mid, b2, omb2, eps, wd, c, cy, lr, first, maximize)
+  }
+  sfRange<f32>(p, g, z, v, mid, <usize>n << 2, b2, omb2, eps, wd, c, cy, lr, first, maximize)
+}
+
+// @ts-ignore: decorator
+@inline function sfRange<T>(p: usize, g: usize, z: usize, v: usize, from: usize, to: usize, b2: f32, omb2: f32, eps: f32,
+  wd: f32, c: f32, cy: f32, lr: f32, first: bool, maximize: bool): void {
+  const B2 = splat<T>(b2), OMB2 = splat<T>(omb2), EPS = splat<T>(eps), WD = splat<T>(wd), C = splat<T>(c)
+  const CY = splat<T>(cy), LR = splat<T>(lr)
+  for (let i = from; i < to; i += sizeof<T>()) {
+    let yi = load<T>(p + i)
+    let gi = load<T>(g + i)
+    if (maximize) gi = neg<T>(gi)
+    const zi = first ? yi : load<T>(z + i)
+    const vi = ema<T>(load<T>(v + i), mul<T>(gi, gi), B2, OMB2)
+    store<T>(v + i, vi)
+    let u = div<T>(gi, add<T>(sqrt<T>(vi), EPS))
+    if (wd != 0) u = add<T>(u, mul<T>(WD, yi))
+    yi = add<T>(yi, mul<T>(C, sub<T>(zi, yi)))
+    store<T>(p + i, add<T>(yi, mul<T>(CY, u)))
+    store<T>(z + i, sub<T>(zi, mul<T>(LR, u)))
+  }
+}
+
+/** p ← p + w·(z − p): Schedule-Free's switch between y (training) and x (evaluation). */
+export function lerp(p: usize, z: usize, n: i32, w: f32): void {
+  const mid = simdBytes(n)
+  if (ASC_FEATURE_SIMD) lerpRange<v128>(p, z, 0, mid, w)
+  lerpRange<f32>(p, z, mid, <usize>n << 2, w)
+}
+
+// @ts-ignore: decorator
+@inline function lerpRange<T>(p: usize, z: usize, from: usize, to: usize, w: f32): void {
+  const W = splat<T>(w)
+  for (let i = from; i < to; i += sizeof<T>()) {
+    const pi = load<T>(p + i)
+    store<T>(p + i, add<T>(pi, mul<T>(W, sub<T>(load<T>(z + i), pi))))
+  }
+}

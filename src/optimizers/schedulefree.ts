@@ -1,0 +1,192 @@
+import type { KernelScalars } from '../kernels.js'
+import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
+import { runtime } from '../runtime.js'
+import { type Checker, describe } from '../validate.js'
+
+/** Options of {@link ScheduleFreeAdamW}: per parameter group. */
+export interface ScheduleFreeAdamWOptions {
+  /** Learning rate, ≥ 0. Default 2.5e-3. */
+  lr: number
+  /** [β1, β2]: β1 ∈ (0, 1) places y between z and x, β2 ∈ [0, 1) decays v. Default [0.9, 0.999]. */
+  betas: [number, number]
+  /** Added to the denominator √v, ≥ 0. Default 1e-8. */
+  eps: number
+  /** Weight decay, ≥ 0, taken at y: the normalised step gets + wd·y. Default 0. */
+  weightDecay: number
+  /** Steps of linear learning-rate warm-up, an integer ≥ 0. Default 0. */
+  warmupSteps: number
+  /** Power r of the polynomial weighting tʳ in the average, ≥ 0. Default 0. */
+  rPower: number
+  /** Power of the largest learning rate so far in the average's weights, ≥ 0. Default 2. */
+  weightLrPower: number
+  /** Ascend instead of descend: g ← −g. Default false. */
+  maximize: boolean
+}
+
+/** What Schedule-Free keeps per group besides its buffers: saved in checkpoints. */
+interface Running {
+  /** Steps taken. */
+  step: number
+  /** The largest learning rate so far (−1 before the first step). */
+  lrMax: number
+  /** The sum of the average's weights so far. */
+  weightSum: number
+  /** Whether the parameters hold y (training) or x (evaluation). */
+  train: boolean
+}
+
+/**
+ * Schedule-Free AdamW (Defazio, Yang, Mehta, Mishchenko, Khaled & Cutkosky, "The Road Less
+ * Scheduled", NeurIPS 2024; the winner of AlgoPerf's self-tuning track), as the authors'
+ * `AdamWScheduleFree` computes it. No schedule: z takes Adam-normalised steps, x is an average
+ * of the z's weighted by the learning rate, and the gradient is taken at y, between them. The
+ * parameters hold y while training and x after `opt.eval()`:
+ *
+ *     lrₜ = lr·min(1, t/warmupSteps)·√(1 − β2ᵗ);   lrmax = max(lrmax, lrₜ)
+ *     wₜ = tʳ·lrmaxᵖ (p = weightLrPower);   cₜ = wₜ / Σ w
+ *     v ← β2·v + (1 − β2)·g²;   u = g/(√v + ε) + wd·y
+ *     y ← y + cₜ·(z − y) + lrₜ·(β1(1 − cₜ) − 1)·u;   z ← z − lrₜ·u      (z starts at y)
+ *     eval():  x = y + (1 − 1/β1)·(z − y);   train(): y = x + (1 − β1)·(z − x)
+ *
+ * Call `opt.train()` before training and `opt.eval()` before evaluating or saving the weights;
+ * `step()` in eval mode throws. Checkpoints carry each group's step count, weight sum and mode.
+ * Defaults: lr 2.5e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, warmupSteps 0, rPower 0,
+ * weightLrPower 2, maximize false. The diagnostics report norms only: it keeps no first moment.
+ *
+ * @example
+ * const opt = new ScheduleFreeAdamW([{ param, grad }], { lr: 2.5e-3, warmupSteps: 100 })
+ * // ... training steps ...
+ * opt.eval() // the parameters now hold x: evaluate, save
+ * opt.train()
+ */
+export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions, 'sfadamw'> {
+  /** The options a group gets where it does not set them. */
+  static readonly defaults: ScheduleFreeAdamWOptions = {
+    lr: 2.5e-3,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weightDecay: 0,
+    warmupSteps: 0,
+    rPower: 0,
+    weightLrPower: 2,
+    maximize: false,
+  }
+  readonly #run: Running[]
+  /** This step's learning rate and average coefficient per group, set by plan(). */
+  readonly #now: { lr: number; c: number }[]
+
+  /**
+   * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
+   * @param options the options of every group that does not set its own, and the non-finite policy
+   */
+  constructor(
+    params: Params<ScheduleFreeAdamWOptions>,
+    options?: Partial<ScheduleFreeAdamWOptions & OptimizerOptions>,
+  ) {
+    super('ScheduleFreeAdamW', 'sfadamw', params, ScheduleFreeAdamW.defaults, options)
+    this.#run = this.paramGroups.map(() => ({ step: 0, lrMax: -1, weightSum: 0, train: true }))
+    this.#now = this.paramGroups.map(() => ({ lr: 0, c: 0 }))
+  }
+
+  /** Whether each group's parameters hold y (training, true) or x (evaluation, false). */
+  get training(): boolean[] {
+    return this.#run.map((r) => r.train)
+  }
+
+  /** Steps, or throws if a group is in eval mode (its parameters hold x, not y). */
+  override step(): boolean {
+    const i = this.#run.findIndex((r) => !r.train)
+    if (i >= 0) {
+      throw new Error(
+        `ScheduleFreeAdamW.step(): paramGroups[${i}] is in eval mode (its parameters hold the average x); call opt.train() before stepping`,
+      )
+    }
+    return super.step()
+  }
+
+  /** Puts every group's parameters at x, the average to evaluate and to save. Does nothing for a group already there. */
+  eval(): void {
+    this.#switch('eval', false)
+  }
+
+  /** Puts every group's parameters back at y, where training takes its gradients. Does nothing for a group already there. */
+  train(): void {
+    this.#switch('train', true)
+  }
+
+  protected override check(o: ScheduleFreeAdamWOptions, c: Checker): void {
+    c.nonNegative('lr')
+    c.betas('betas')
+    if (o.betas[0] === 0)
+      c.fail('betas[0] must be in (0, 1) for Schedule-Free (x is recovered by dividing by β1), got 0')
+    c.nonNegative('eps')
+    c.nonNegative('weightDecay')
+    c.nonNegative('warmupSteps')
+    if (!Number.isInteger(o.warmupSteps)) c.fail(`warmupSteps must be an integer ≥ 0, got ${o.warmupSteps}`)
+    c.nonNegative('rPower')
+    c.nonNegative('weightLrPower')
+    c.flag('maximize')
+  }
+
+  protected override buffers() {
+    return ['z', 'v'] as const
+  }
+
+  protected override plan(i: number): void {
+    const o = this.paramGroups[i]
+    const r = this.#run[i]
+    const t = r.step + 1
+    const warm = r.step < o.warmupSteps ? t / o.warmupSteps : 1
+    const lr = o.lr * warm * Math.sqrt(1 - o.betas[1] ** t)
+    r.lrMax = Math.max(lr, r.lrMax)
+    const weight = t ** o.rPower * r.lrMax ** o.weightLrPower
+    r.weightSum += weight
+    r.step = t
+    this.#now[i] = { lr, c: r.weightSum > 0 ? weight / r.weightSum : 0 }
+  }
+
+  protected override scalars(o: ScheduleFreeAdamWOptions, t: number, i: number): KernelScalars['sfadamw'] {
+    const [b1, b2] = o.betas
+    const { lr, c } = this.#now[i]
+    return {
+      b2,
+      omb2: 1 - b2,
+      eps: o.eps,
+      wd: o.weightDecay,
+      c,
+      cy: lr * (b1 * (1 - c) - 1),
+      lr,
+      first: t === 1,
+      maximize: o.maximize,
+    }
+  }
+
+  protected override groupState(i: number): Record<string, unknown> {
+    return { ...this.#run[i] }
+  }
+
+  protected override loadGroupState(i: number, saved: unknown, where: string): () => void {
+    const s = saved as Running | undefined
+    const bad = (what: string) => new RangeError(`${where}: ${what}, got ${describe(saved)}`)
+    if (s === null || typeof s !== 'object') throw bad('must be { step, lrMax, weightSum, train }')
+    if (!Number.isInteger(s.step) || s.step < 0) throw bad(`step must be an integer ≥ 0 (${describe(s.step)})`)
+    if (typeof s.lrMax !== 'number' || !(s.lrMax >= -1)) throw bad(`lrMax must be a number ≥ −1 (${describe(s.lrMax)})`)
+    if (typeof s.weightSum !== 'number' || !(s.weightSum >= 0))
+      throw bad(`weightSum must be a number ≥ 0 (${describe(s.weightSum)})`)
+    if (typeof s.train !== 'boolean') throw bad(`train must be true or false (${describe(s.train)})`)
+    const { step, lrMax, weightSum, train } = s
+    return () => {
+      this.#run[i] = { step, lrMax, weightSum, train }
+    }
+  }
+
+  #switch(method: string, train: boolean): void {
+    const groups = this.#run.flatMap((r, i) => (r.train === train ? [] : [i]))
+    const k = runtime().kernels
+    this.passOverParams(method, groups, (p, state, off, n, group) => {
+      const b1 = this.paramGroups[group].betas[0]
+      k.lerp(p, state.z + 4 * off, n, train ? 1 - b1 : 1 - 1 / b1)
+    })
+    for (const i of groups) this.#run[i].train = train
+  }
+}
