@@ -30,6 +30,8 @@ export default defineConfig({
             'test/no-simd.test.ts',
             'test/stats.test.ts',
             'test/schedulefree.test.ts',
+            'test/tfjs-adapter.test.ts',
+            'test/tfjs-flavours.test.ts',
             'test/browser/*.test.ts',
           ],
           browser: {

@@ -197,6 +197,33 @@ async function diagnostics() {
   return rows
 }
 
+interface TrainRow {
+  backend: string
+  model: string
+  params: number
+  stepTfjs: number
+  stepOurs: number
+  applyTfjs: number
+  applyOurs: number
+  kernel: number
+}
+
+/** wasm-optim/tfjs's adam against tf.train.adam inside trainOnBatch (bench/tfjs-train.ts, a process of its own). */
+function tfjsTraining(): TrainRow[] {
+  const args = JSON.stringify(quick ? { steps: 8, warmup: 2 } : { steps: 30, warmup: 5 })
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/tfjs-train.ts', args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  })
+  const rows: TrainRow[] = JSON.parse(out.trim().split('\n').at(-1)!)
+  for (const r of rows) {
+    console.log(
+      `TF.js ${r.backend} ${r.model}: trainOnBatch ${(r.stepTfjs / r.stepOurs).toFixed(2)}x, applyGradients ${(r.applyTfjs / r.applyOurs).toFixed(1)}x faster`,
+    )
+  }
+  return rows
+}
+
 const machine = {
   date: new Date().toISOString().slice(0, 10),
   cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -210,9 +237,10 @@ const adam = await adamExtras()
 const calls = await overhead()
 const costs = await robustness()
 const diag = await diagnostics()
+const training = tfjsTraining()
 await writeFile(
   'bench/results.json',
-  `${JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag }, null, 2)}\n`,
+  `${JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag, tfjs: training }, null, 2)}\n`,
 )
 
 // Targets of issue #2, as ratios within this run.
@@ -281,6 +309,19 @@ const md = [
   ...diag.map(
     (d) => `| ${d.shape} | ${d.method} | ${f(d.step, 2)} µs | ${f(d.stats, 2)} µs | ${f(d.stats / d.step, 2)}× |`,
   ),
+  '',
+  '### wasm-optim/tfjs in TF.js training: `adam()` against `tf.train.adam`, trainOnBatch, batch 64',
+  '',
+  'Twin models (same weights, same batch), the arms alternating step by step, medians after a warm-up (bench/tfjs-train.ts).',
+  "Overhead: the adapter's applyGradients minus a step of the same kernel over parameter()s of the same sizes.",
+  '',
+  '| backend | model (parameters) | step, tf.train.adam | step, ours | step speed-up | applyGradients, tf.train.adam | ours | speed-up | kernel | overhead per 1M parameters |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+  ...training.map(
+    (r) =>
+      `| ${r.backend} | ${r.model} (${r.params.toLocaleString('en')}) | ${f(r.stepTfjs, 2)} ms | ${f(r.stepOurs, 2)} ms | ${f(r.stepTfjs / r.stepOurs, 2)}× | ` +
+      `${f(r.applyTfjs, 3)} ms | ${f(r.applyOurs, 3)} ms | ${f(r.applyTfjs / r.applyOurs, 1)}× | ${f(r.kernel, 3)} ms | ${f(((r.applyOurs - r.kernel) / r.params) * 1e6, 2)} ms |`,
+  ),
 ]
 const summary = [
   `Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}.`,
@@ -311,6 +352,17 @@ async function splice(file: string, tag: string, lines: string[]): Promise<void>
 if (!quick && !only) {
   await splice('bench/RESULTS.md', 'results', md)
   await splice('README.md', 'bench-summary', summary)
+  await splice('README.md', 'tfjs-summary', [
+    `Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}.`,
+    '',
+    '| backend | model (parameters) | whole step | applyGradients |',
+    '|---|---|---|---|',
+    ...training.map(
+      (r) =>
+        `| ${r.backend} | ${r.model} (${r.params.toLocaleString('en')}) | ${f(r.stepTfjs / r.stepOurs, 2)}× faster (${f(r.stepOurs, 1)} ms) | ` +
+        `${f(r.applyTfjs / r.applyOurs, 1)}× faster (${f(r.applyOurs, 3)} ms) |`,
+    ),
+  ])
   console.log('wrote bench/results.json, bench/RESULTS.md and the summary in README.md')
 } else {
   console.log(md.join('\n'))

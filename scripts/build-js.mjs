@@ -1,7 +1,9 @@
 // Builds dist/ from src/: the type declarations with tsc (one .d.ts per module, doc comments
 // kept), and the JavaScript with esbuild as one ES module per public entry, comments and
-// whitespace stripped, names kept. One file loads with one request in a page without a bundler,
-// and the doc comments ship once, in the .d.ts, instead of twice.
+// whitespace stripped, local names shortened (function and class names kept). One file loads
+// with one request in a page without a bundler, and the doc comments ship once, in the .d.ts.
+// wasm-optim/tfjs (dist/tfjs.js) imports the main entry (dist/index.js) instead of carrying a
+// copy: both must share one runtime and one WebAssembly memory.
 import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { build } from 'esbuild'
@@ -10,9 +12,7 @@ rmSync('dist', { recursive: true, force: true })
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--emitDeclarationOnly'], {
   stdio: 'inherit',
 })
-await build({
-  entryPoints: ['src/index.ts'],
-  outdir: 'dist',
+const common = {
   bundle: true,
   format: 'esm',
   platform: 'neutral',
@@ -23,4 +23,34 @@ await build({
   keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
-})
+}
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' })
+/** The tfjs entry's imports of the main entry stay imports of it; TF.js itself is only ever a type here. */
+const mainEntry = {
+  name: 'main-entry',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: './index.js', external: true }))
+  },
+}
+await build({ ...common, entryPoints: ['src/tfjs/index.ts'], outfile: 'dist/tfjs.js', plugins: [mainEntry] })
+
+// Only the declarations the entries' types reach are shipped: tsc writes one per module, the
+// implementation-only ones (the flavour classes, the data paths, the generated wasm) included.
+const { readFileSync, readdirSync, statSync, unlinkSync } = await import('node:fs')
+const { dirname, join, relative, resolve } = await import('node:path')
+const reached = new Set()
+const visit = (file) => {
+  if (reached.has(file)) return
+  reached.add(file)
+  const text = readFileSync(file, 'utf8')
+  for (const [, spec] of text.matchAll(/(?:from\s+|import\()['"](\.{1,2}\/[^'"]+)['"]/g)) {
+    visit(resolve(dirname(file), spec.replace(/\.js$/, '.d.ts')))
+  }
+}
+for (const entry of ['dist/index.d.ts', 'dist/tfjs/index.d.ts']) visit(resolve(entry))
+const walk = (dir) =>
+  readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]))
+for (const file of walk('dist')) {
+  if (file.endsWith('.d.ts') && !reached.has(resolve(file))) unlinkSync(file)
+}
+void relative

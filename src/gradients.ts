@@ -37,11 +37,12 @@ export function clipByValue(slots: Slot[], w: Walker, v: number): void {
 }
 
 /** The first gradient element that is NaN or ±Infinity, by group, parameter and index; undefined if none. */
-export function firstNonFinite(slots: Slot[][], w: Walker) {
+export function firstNonFinite(slots: Slot[][], w: Walker, only?: ReadonlySet<Slot>) {
   const k = runtime().kernels
   for (let i = 0; i < slots.length; i++) {
     for (let j = 0; j < slots[i].length; j++) {
       const s = slots[i][j]
+      if (only && !only.has(s)) continue
       for (w.begin(s, READ_G); w.next(); ) {
         const at = k.nonfinite(w.g, w.n)
         if (at < 0) continue

@@ -1,6 +1,6 @@
 import { restore, type StateDict, snapshot, toBase64, toBytes, writeState } from './checkpoint.js'
 import { clipByNorm, clipByValue, firstNonFinite } from './gradients.js'
-import { CALLS, type Call, type KernelBuffers, type KernelScalars, type StepKernel } from './kernels.js'
+import { CALLS, type KernelBuffers, type KernelScalars, type StepKernel } from './kernels.js'
 import {
   checkKeys,
   checkPolicy,
@@ -14,10 +14,34 @@ import {
 } from './params.js'
 import { runtime, view } from './runtime.js'
 import { collect, NORMS_ONLY, type OptimizerStats, type StatsOptions, type StatsScalars } from './stats.js'
-import { Checker } from './validate.js'
+import { Checker, describe } from './validate.js'
 import { checkSlot, READ_G, READ_P, type Slot, Walker, WRITE_P } from './walk.js'
 
 export type { GroupSpec, NonFinitePolicy, OptimizerOptions, ParamGroup, ParamSpec, Params } from './params.js'
+
+/**
+ * How a step runs a class's kernel on n elements: θ at p, g at g, each state buffer at its
+ * address plus 4·off bytes, with this step's scalars. A class whose kernel is in the library's
+ * module names it (the base class binds it); one in another module on the same memory (the
+ * TF.js flavours of wasm-optim/tfjs) passes a function.
+ */
+export type KernelCall<S> = (
+  p: number,
+  g: number,
+  state: Readonly<Record<string, number>>,
+  n: number,
+  off: number,
+  c: S,
+) => void
+
+/** Binds a kernel of the library's module; the build (SIMD or scalar) is looked up at every call, as init() may switch it. */
+function ownKernel<K extends StepKernel>(kernel: K): KernelCall<KernelScalars[K]> {
+  const call = CALLS[kernel] as unknown as (
+    k: ReturnType<typeof runtime>['kernels'],
+    ...rest: Parameters<KernelCall<KernelScalars[K]>>
+  ) => void
+  return (p, g, state, n, off, c) => call(runtime().kernels, p, g, state, n, off, c)
+}
 
 /**
  * The part every optimizer shares. It checks and holds the parameter groups, keeps the state in
@@ -27,7 +51,11 @@ export type { GroupSpec, NonFinitePolicy, OptimizerOptions, ParamGroup, ParamSpe
  * it has (`defaults`, `check`), which state buffers it keeps (`buffers`), and which scalars its
  * kernel gets (`scalars`, named as in assembly/); the kernel is named in its constructor.
  */
-export abstract class Optimizer<O extends object, K extends StepKernel = StepKernel> {
+export abstract class Optimizer<
+  O extends object,
+  K extends StepKernel = StepKernel,
+  S extends object = KernelScalars[K],
+> {
   /** The parameter groups; their options can be changed between steps. */
   readonly paramGroups: ParamGroup<O>[]
   /** The options a group gets where it does not set them. */
@@ -37,7 +65,8 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
   /** Number of steps skipped because a gradient was not finite (policy 'skip'). */
   skippedSteps = 0
   readonly #name: string
-  readonly #kernel: K
+  /** Runs the kernel on n elements with this step's scalars (see KernelCall); typed loosely so that any optimizer is an Optimizer<object>. */
+  readonly #call: KernelCall<object>
   readonly #slots: Slot[][]
   /** State buffers allocated for each group, fixed at construction. */
   readonly #allocated: ReadonlySet<string>[]
@@ -49,13 +78,13 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
 
   protected constructor(
     name: string,
-    kernel: K,
+    kernel: K | KernelCall<S>,
     params: Params<O>,
     defaults: O,
     options: Partial<O & OptimizerOptions> | undefined,
   ) {
     this.#name = name
-    this.#kernel = kernel
+    this.#call = (typeof kernel === 'function' ? kernel : ownKernel(kernel)) as unknown as KernelCall<object>
     runtime()
     const all = { ...defaults, nonFinite: 0 }
     const { nonFinite = 'propagate', ...groupOptions } = checkKeys<O & OptimizerOptions>(
@@ -86,9 +115,9 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
   /** Checks one group's options; throws through `c` with the option, the value and the range. */
   protected abstract check(group: O, c: Checker): void
   /** Names of the state buffers a group with these options needs, e.g. ['m', 'v'], as the kernel names them. */
-  protected abstract buffers(group: O): readonly KernelBuffers[K][]
+  protected abstract buffers(group: O): readonly ([K] extends [never] ? string : KernelBuffers[K])[]
   /** The kernel's scalars for group `index` at step count t, by the names assembly/ gives them. */
-  protected abstract scalars(group: O, t: number, index: number): KernelScalars[K]
+  protected abstract scalars(group: O, t: number, index: number): S
   /** What the diagnostics pass can measure for this method, with the scalars of step t (t ≥ 1). */
   protected statsScalars(_group: O, _t: number): StatsScalars {
     return NORMS_ONLY
@@ -111,12 +140,15 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
   /**
    * Updates every parameter in place, one fused kernel pass each. Options and parameters are
    * checked first: a step that throws has changed nothing. Returns false if the step was skipped
-   * for a non-finite gradient (policy 'skip'), else true.
+   * for a non-finite gradient (policy 'skip'), else true. Given `only`, the names of some
+   * parameters, it steps those alone (as PyTorch skips a parameter without a gradient): the others
+   * keep their values, their state and their step count.
    */
-  step(): boolean {
+  step(only?: Iterable<string>): boolean {
     const slots = this.#checkedForStep()
+    const active = only === undefined ? undefined : this.#named(only)
     if (this.nonFinite !== 'propagate') {
-      const bad = firstNonFinite(slots, this.#walker)
+      const bad = firstNonFinite(slots, this.#walker, active)
       if (bad) {
         if (this.nonFinite === 'skip') {
           this.skippedSteps++
@@ -128,22 +160,23 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
         )
       }
     }
-    const call = CALLS[this.#kernel] as Call<K>
-    const k = runtime().kernels
+    const call = this.#call
     const w = this.#walker
     for (let i = 0; i < slots.length; i++) {
       let t = -1
-      let c!: KernelScalars[K]
+      let c!: S
+      if (active && !slots[i].some((s) => active.has(s))) continue
       this.plan(i)
       for (const s of slots[i]) {
+        if (active && !active.has(s)) continue
         s.t++
         if (s.t !== t) {
           t = s.t
           c = this.scalars(this.paramGroups[i], t, i)
         }
         // A parameter() in one call; a plain array a chunk at a time, through the staging area.
-        if (!s.param.user && !s.grad.user) call(k, s.p, s.g, s.state, s.n, 0, c)
-        else for (w.begin(s, READ_P | READ_G | WRITE_P); w.next(); ) call(k, w.p, w.g, s.state, w.n, w.off, c)
+        if (!s.param.user && !s.grad.user) call(s.p, s.g, s.state, s.n, 0, c)
+        else for (w.begin(s, READ_P | READ_G | WRITE_P); w.next(); ) call(w.p, w.g, s.state, w.n, w.off, c)
       }
     }
     return true
@@ -282,6 +315,22 @@ export abstract class Optimizer<O extends object, K extends StepKernel = StepKer
   /** @internal The per-parameter records, for the library's own tests and tools. */
   get slots(): readonly (readonly Slot[])[] {
     return this.#slots
+  }
+
+  /** The parameters named in `only`, for step(): every name must be a parameter's. */
+  #named(only: Iterable<string>): Set<Slot> {
+    const byName = new Map(this.#slots.flat().map((s) => [s.name, s]))
+    const out = new Set<Slot>()
+    for (const name of only) {
+      const s = byName.get(name)
+      if (s === undefined || name === undefined) {
+        throw new TypeError(
+          `${this.#name}.step(only): no parameter is named ${describe(name)}; name parameters ({ param, grad, name }) to step some of them`,
+        )
+      }
+      out.add(s)
+    }
+    return out
   }
 
   #live(method: string): Slot[][] {

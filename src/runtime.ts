@@ -59,9 +59,15 @@ function createMemory(shared: boolean | undefined): { memory: WebAssembly.Memory
  * is the same module but for one byte, the flags of its imported memory's limits (the build checks
  * that), which `unshare` clears. This halves the wasm the package ships.
  */
-function buildBytes(simd: boolean, shared: boolean): Uint8Array<ArrayBuffer> {
-  const bytes = decode(simd ? wasm.simd : wasm.scalar)
+function buildBytes(simd: boolean, shared: boolean, builds: Builds = wasm): Uint8Array<ArrayBuffer> {
+  const bytes = decode(simd ? builds.simd : builds.scalar)
   return shared ? bytes : unshare(bytes)
+}
+
+/** A module's two inlined builds, base64 (src/wasm.ts, src/tfjs/wasm.ts). */
+interface Builds {
+  simd: string
+  scalar: string
 }
 
 /** Clears the shared flag of the memory import: walks the module's sections to the import section's memory entry. */
@@ -164,6 +170,22 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   r.kernels = await r.builds[key]
   r.simd = simd
   return { simd, shared: r.shared }
+}
+
+/**
+ * @internal Another wasm module of the library (wasm-optim/tfjs's kernels), instantiated on the
+ * library's memory in both builds where the runtime has SIMD: resolves to a getter of the build
+ * init() chose, looked up at every call since init() can switch it.
+ */
+export async function extension<T>(builds: Builds): Promise<() => T> {
+  const r = runtime()
+  const make = async (simd: boolean) => {
+    const module = await WebAssembly.compile(buildBytes(simd, r.shared, builds))
+    return (await WebAssembly.instantiate(module, { env: { memory: r.memory } })).exports as unknown as T
+  }
+  const simd = simdSupported() ? await make(true) : undefined
+  const scalar = await make(false)
+  return () => (r.simd && simd ? simd : scalar)
 }
 
 async function instantiate(memory: WebAssembly.Memory, simd: boolean, shared: boolean) {

@@ -1,15 +1,16 @@
-// Docs reach the user: every public declaration of the shipped package (dist/index.d.ts, as the
-// build writes it) has its doc comment, so that hovering a class, a function or an option in an
-// editor shows what it does: every exported class, function, constant and type, each public or
+// Docs reach the user: every public declaration of the shipped package (dist/index.d.ts and
+// dist/tfjs/index.d.ts, as the build writes them) has its doc comment, so that hovering a class,
+// a function or an option in an editor shows what it does: every exported class, function, constant and type, each public or
 // protected member of an exported class, and each property of an exported interface (the
 // options). The list of what is missing is the failure message.
 import { resolve } from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
-const entry = resolve('dist/index.d.ts')
+const ENTRIES = ['dist/index.d.ts', 'dist/tfjs/index.d.ts']
 
-function undocumented(): string[] {
+function undocumented(file: string): string[] {
+  const entry = resolve(file)
   const program = ts.createProgram([entry], { strict: true, skipLibCheck: true })
   const checker = program.getTypeChecker()
   const module = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!
@@ -45,7 +46,7 @@ function undocumented(): string[] {
 }
 
 describe('the shipped .d.ts', () => {
-  it('documents every public declaration', () => {
-    expect(undocumented()).toEqual([])
+  it.each(ENTRIES)('%s documents every public declaration', (file) => {
+    expect(undocumented(file)).toEqual([])
   })
 })

@@ -9,6 +9,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { extname, join, resolve } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { chromium as playwright } from 'playwright'
 import ts from 'typescript'
 import { build, preview } from 'vite'
@@ -16,12 +17,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium } from './chromium.js'
 
 /** The packed-size budget the README states. */
-const BUDGET_BYTES = 64_000
+const BUDGET_BYTES = 80_000
+/** The main entry's JavaScript, gzipped: the subpath wasm-optim/tfjs must not grow it (README). */
+const MAIN_ENTRY_GZIP_BYTES = 26_500
+/** What wasm-optim/tfjs adds to the package, compressed. */
+const TFJS_GZIP_BYTES = 10_000
 const repo = resolve('.')
 const dir = mkdtempSync(join(tmpdir(), 'wasm-optim-consumer-'))
 /** Type-checks `files` in the consumer project, strict, against the installed package's .d.ts. */
-function typecheck(config: string, files: string[]): void {
+function typecheck(config: string, files: string[], extra: object = {}): void {
   const compilerOptions = {
+    ...extra,
     target: 'es2022',
     module: 'nodenext',
     moduleResolution: 'nodenext',
@@ -30,7 +36,11 @@ function typecheck(config: string, files: string[]): void {
     types: [],
   }
   writeFileSync(join(dir, config), JSON.stringify({ compilerOptions, files }))
-  run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', config])
+  try {
+    run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', config])
+  } catch (e) {
+    throw new Error(`tsc -p ${config} failed:\n${(e as { stdout?: string }).stdout}`)
+  }
 }
 const run = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
@@ -41,12 +51,24 @@ describe('the packed package', () => {
   beforeAll(() => {
     // npm test has built dist/ already; tsc writes only dist/, which no other test reads.
     execFileSync('npm', ['run', 'build:ts', '--silent'], { cwd: repo, stdio: 'ignore' })
+    // --ignore-scripts: dist/ is built; the prepare script would rebuild src/ under the other suites' feet.
     packed = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: repo, encoding: 'utf8' }),
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+        cwd: repo,
+        encoding: 'utf8',
+      }),
     )[0]
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, packed.filename)])
-  }, 120_000)
+    // With the TF.js the subpath's tests use (the one this repository pins, from npm's cache).
+    run('npm', [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      join(dir, packed.filename),
+      '@tensorflow/tfjs@4.22.0',
+    ])
+  }, 180_000)
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -56,6 +78,19 @@ describe('the packed package', () => {
     const paths = packed.files.map((f) => f.path)
     expect(paths).toContain('dist/index.js')
     expect(paths).toContain('dist/index.d.ts')
+    expect(paths).toContain('dist/tfjs.js')
+    expect(paths).toContain('dist/tfjs/index.d.ts')
+    // The main entry imports no TF.js and stays within its own budget.
+    const main = readFileSync(join(repo, 'dist/index.js'), 'utf8')
+    expect(main).not.toMatch(/tensorflow/)
+    const gzip = gzipSync(main).length
+    // What the subpath adds to the package, compressed as the tarball is: one stream of every file.
+    const stream = (list: string[]) =>
+      gzipSync(Buffer.concat(list.map((p) => readFileSync(join(repo, p)))), { level: 9 }).length
+    const subpath = stream(paths) - stream(paths.filter((p) => !p.startsWith('dist/tfjs')))
+    console.log(`main entry: ${gzip} bytes gzipped; wasm-optim/tfjs: ${subpath}`)
+    expect(gzip).toBeLessThan(MAIN_ENTRY_GZIP_BYTES)
+    expect(subpath).toBeLessThan(TFJS_GZIP_BYTES)
     expect(paths.filter((p) => !/^(dist\/|README\.md$|LICENSE$|package\.json$)/.test(p))).toEqual([])
   })
 
@@ -95,10 +130,55 @@ describe('the packed package', () => {
       new MSVAG([p], { betas: [0.9, 0.99] })
       // @ts-expect-error param must be a Float32Array
       new Adam([{ param: [1, 2], grad: new Float32Array(2) }])
+
       console.log(simd, stats.blocks, adam.paramGroups.length)
     `,
     )
     typecheck('tsconfig.json', ['consumer.ts'])
+  })
+
+  it("(b) with TensorFlow.js: wasm-optim/tfjs's types check against the consumer's own TF.js", () => {
+    writeFileSync(
+      join(dir, 'consumer-tfjs.ts'),
+      `
+      import * as tf from '@tensorflow/tfjs'
+      import { tfjsOptimizers, type WasmOptimizer } from 'wasm-optim/tfjs'
+      const wo = await tfjsOptimizers(tf)
+      const opt: tf.Optimizer = wo.adam(1e-3, 0.9, 0.999, undefined, { clipNorm: 1 })
+      const ours: WasmOptimizer = wo.msvag({ learningRate: (it: number) => 0.1 / (1 + it), beta: 0.9, accumulate: 4 })
+      ours.paramGroups[0].lr = 0.05
+      // @ts-expect-error MSVAG has no betas option
+      wo.msvag({ betas: [0.9, 0.99] })
+      // @ts-expect-error momentum takes a number
+      wo.momentum(0.1, 'high')
+      console.log(opt.iterations, ours.stats)
+    `,
+    )
+    // TF.js's own declarations need skipLibCheck (they fail a strict check of themselves).
+    typecheck('tsconfig.tfjs.json', ['consumer-tfjs.ts'], { skipLibCheck: true })
+  })
+
+  it('(a) with TensorFlow.js: wasm-optim/tfjs trains a model through compile and fit in Node', () => {
+    writeFileSync(
+      join(dir, 'tfjs.mjs'),
+      `
+      import * as tf from '@tensorflow/tfjs'
+      import { tfjsOptimizers } from 'wasm-optim/tfjs'
+      await tf.setBackend('cpu')
+      const wo = await tfjsOptimizers(tf)
+      const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 1 })] })
+      const opt = wo.adamw({ learningRate: 0.05, weightDecay: 0.01 })
+      model.compile({ optimizer: opt, loss: 'meanSquaredError' })
+      const x = tf.randomNormal([64, 4], 0, 1, 'float32', 1)
+      const y = x.sum(1, true)
+      const h = await model.fit(x, y, { epochs: 20, verbose: 0 })
+      console.log(JSON.stringify({ first: h.history.loss[0], last: h.history.loss.at(-1), name: opt.getClassName(), sub: opt instanceof tf.Optimizer }))
+    `,
+    )
+    const out = JSON.parse(run(process.execPath, ['tfjs.mjs']).trim().split('\n').at(-1)!)
+    expect(out.name).toBe('WasmOptimAdamW')
+    expect(out.sub).toBe(true)
+    expect(out.last).toBeLessThan(out.first / 10)
   })
 
   it("(e) the README's TypeScript examples type-check against the shipped .d.ts and run as written", () => {
@@ -110,7 +190,13 @@ describe('the packed package', () => {
       writeFileSync(join(dir, `readme-${i}.ts`), code)
       return `readme-${i}.ts`
     })
-    typecheck('tsconfig.readme.json', files)
+    // TF.js's own declarations need skipLibCheck: the examples that import it are checked apart.
+    const withTf = files.filter((_, i) => blocks[i].includes('@tensorflow/tfjs'))
+    typecheck(
+      'tsconfig.readme.json',
+      files.filter((f) => !withTf.includes(f)),
+    )
+    typecheck('tsconfig.readme-tfjs.json', withTf, { skipLibCheck: true })
     blocks.forEach((code, i) => {
       const js = ts.transpileModule(code, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -129,11 +215,22 @@ describe('the packed package', () => {
       join(dir, 'main.js'),
       `
       import { init, Adam, parameter } from 'wasm-optim'
+      import * as tf from '@tensorflow/tfjs'
+      import { tfjsOptimizers } from 'wasm-optim/tfjs'
       const { simd } = await init()
       const w = parameter(new Float32Array([1, -1]))
       w.grad.set([0.5, -0.5])
       new Adam([w], { lr: 0.1 }).step()
-      document.getElementById('out').textContent = JSON.stringify({ simd, theta: Array.from(w.param) })
+      // wasm-optim/tfjs in the bundle: its adam gives tf.train.adam's bits (cpu backend).
+      await tf.setBackend('cpu')
+      const wo = await tfjsOptimizers(tf)
+      const run = (opt) => {
+        const v = tf.variable(tf.tensor1d([0.5, -1, 2, 4]))
+        for (let i = 0; i < 5; i++) opt.applyGradients([{ name: v.name, tensor: tf.tensor1d([1, -2, 0.5, i]) }])
+        return Array.from(v.dataSync())
+      }
+      const same = JSON.stringify(run(wo.adam(0.1))) === JSON.stringify(run(tf.train.adam(0.1)))
+      document.getElementById('out').textContent = JSON.stringify({ simd, theta: Array.from(w.param), tfjs: same })
     `,
     )
     await build({ root: dir, configFile: false, logLevel: 'warn', build: { outDir: 'dist', target: 'es2022' } })
@@ -149,25 +246,35 @@ describe('the packed package', () => {
       await page.goto(server.resolvedUrls!.local[0])
       await page.locator('#out', { hasNotText: 'running' }).waitFor({ timeout: 20_000 })
       const out = JSON.parse((await page.textContent('#out'))!)
-      expect(out).toEqual({ simd: true, theta: [Math.fround(0.9), Math.fround(-0.9)] })
+      expect(out).toEqual({ simd: true, theta: [Math.fround(0.9), Math.fround(-0.9)], tfjs: true })
     } finally {
       await browser.close()
       await new Promise((r) => server.httpServer.close(r))
     }
-  }, 60_000)
+  }, 120_000)
 
   it('(d) loads as a plain ES module from a static server, no bundler', async () => {
     writeFileSync(
       join(dir, 'plain.html'),
       `<!doctype html><title>plain</title><pre id="out">running</pre>
-      <script type="importmap">{ "imports": { "wasm-optim": "./node_modules/wasm-optim/dist/index.js" } }</script>
+      <script type="importmap">{ "imports": {
+        "wasm-optim": "./node_modules/wasm-optim/dist/index.js",
+        "wasm-optim/tfjs": "./node_modules/wasm-optim/dist/tfjs.js",
+        "@tensorflow/tfjs": "./node_modules/@tensorflow/tfjs/dist/tf.fesm.js"
+      } }</script>
       <script type="module">
         import { init, SGD, parameter } from 'wasm-optim'
+        import * as tf from '@tensorflow/tfjs'
+        import { tfjsOptimizers } from 'wasm-optim/tfjs'
         const { simd } = await init()
         const w = parameter(new Float32Array([1, 2]))
         w.grad.set([1, 1])
         new SGD([w], { lr: 0.5 }).step()
-        document.getElementById('out').textContent = JSON.stringify({ simd, theta: Array.from(w.param) })
+        await tf.setBackend('cpu')
+        const wo = await tfjsOptimizers(tf)
+        const v = tf.variable(tf.tensor1d([1, 2]))
+        wo.sgd(0.5).applyGradients([{ name: v.name, tensor: tf.tensor1d([1, 1]) }])
+        document.getElementById('out').textContent = JSON.stringify({ simd, theta: Array.from(w.param), tfjs: Array.from(v.dataSync()) })
       </script>`,
     )
     const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' }
@@ -187,7 +294,7 @@ describe('the packed package', () => {
       const page = await browser.newPage()
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/plain.html`)
       await page.locator('#out', { hasNotText: 'running' }).waitFor({ timeout: 20_000 })
-      expect(JSON.parse((await page.textContent('#out'))!)).toEqual({ simd: true, theta: [0.5, 1.5] })
+      expect(JSON.parse((await page.textContent('#out'))!)).toEqual({ simd: true, theta: [0.5, 1.5], tfjs: [0.5, 1.5] })
     } finally {
       await browser.close()
       await new Promise((r) => server.close(r))
