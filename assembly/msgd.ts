@@ -1,4 +1,4 @@
-import { ema, mul, sign, simdBytes, splat, sub } from './lanes'
+import { ema, mul, sign, simdBytes, splat, square, squareBelow, sub } from './lanes'
 
 /**
  * M-SGD and M-SSD, the paper's momentum methods (Balles & Hennig 2018; docs/algorithms.md §2):
@@ -7,39 +7,43 @@ import { ema, mul, sign, simdBytes, splat, sub } from './lanes'
  *   v ← β·v + (1 − β)·g² if v ≠ 0        (address 0: not tracked; only the diagnostics read v)
  *   M-SGD: θ ← θ − lrc·m                 lrc = lr/(1 − βᵗ)
  *   M-SSD: θ ← θ − lr·sign(m)            (Signum; bias correction cannot change a sign)
+ * With flush, a square that would be subnormal is 0 (square() in lanes.ts; docs/algorithms.md §4).
  */
-export function msgd(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, lrc: f32, decay: f32): void {
-  momentum(p, g, m, v, n, beta, omb, lrc, decay, false)
+export function msgd(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, lrc: f32, decay: f32, flush: bool): void {
+  momentum(p, g, m, v, n, beta, omb, lrc, decay, flush, false)
 }
 
 /** M-SSD: as msgd, stepping along sign(m) with step lr. */
-export function mssd(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, lr: f32, decay: f32): void {
-  momentum(p, g, m, v, n, beta, omb, lr, decay, true)
+export function mssd(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, lr: f32, decay: f32, flush: bool): void {
+  momentum(p, g, m, v, n, beta, omb, lr, decay, flush, true)
 }
 
 // @ts-ignore: decorator
 @inline function momentum(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, step: f32, decay: f32,
-  signed: bool): void {
+  flush: bool, signed: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
-    // No weight decay, no v, the common case: inlined with constants, its branches fold away.
-    if (decay == 1 && v == 0) momentumRange<v128>(p, g, m, 0, 0, mid, beta, omb, step, 1, signed)
-    else momentumRange<v128>(p, g, m, v, 0, mid, beta, omb, step, decay, signed)
+    // No weight decay, no v, the common case: inlined with constants, the decay branch folds away.
+    // v is passed as it is (0), not as a constant: the loop that keeps its untaken v branch ran
+    // 30% faster from 1e4 to 1e6 elements on an AMD EPYC (V8 11.3's code; measured, not understood).
+    if (decay == 1 && v == 0) momentumRange<v128>(p, g, m, v, 0, mid, beta, omb, step, 1, flush, signed)
+    else momentumRange<v128>(p, g, m, v, 0, mid, beta, omb, step, decay, flush, signed)
   }
-  momentumRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, step, decay, signed)
+  momentumRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, step, decay, flush, signed)
 }
 
 // @ts-ignore: decorator
 @inline function momentumRange<T>(p: usize, g: usize, m: usize, v: usize, from: usize, to: usize, beta: f32, omb: f32,
-  step: f32, decay: f32, signed: bool): void {
+  step: f32, decay: f32, flush: bool, signed: bool): void {
   const BETA = splat<T>(beta), OMB = splat<T>(omb), STEP = splat<T>(step), DECAY = splat<T>(decay)
+  const SQ = squareBelow<T>(flush)
   for (let i = from; i < to; i += sizeof<T>()) {
     let pi = load<T>(p + i)
     const gi = load<T>(g + i)
     if (decay != 1) pi = mul<T>(DECAY, pi)
     const mi = ema<T>(load<T>(m + i), gi, BETA, OMB)
     store<T>(m + i, mi)
-    if (v != 0) store<T>(v + i, ema<T>(load<T>(v + i), mul<T>(gi, gi), BETA, OMB))
+    if (v != 0) store<T>(v + i, ema<T>(load<T>(v + i), square<T>(gi, SQ), BETA, OMB))
     store<T>(p + i, sub<T>(pi, mul<T>(STEP, signed ? sign<T>(mi) : mi)))
   }
 }

@@ -1,4 +1,4 @@
-import { add, div, ema, mul, neg, simdBytes, splat, sqrt, sub } from './lanes'
+import { add, div, ema, mul, neg, simdBytes, splat, sqrt, square, squareBelow, sub } from './lanes'
 
 /**
  * RMSprop (Hinton 2012; PyTorch semantics, docs/algorithms.md §3):
@@ -7,35 +7,37 @@ import { add, div, ema, mul, neg, simdBytes, splat, sqrt, sub } from './lanes'
  *   centered: a ← α·a + (1 − α)·g,  d = √(v − a²) + ε;   else d = √v + ε
  *   μ ≠ 0:  b ← μ·b + g/d,  θ ← θ − lr·b;               else θ ← θ − lr·(g/d)
  * oma = 1 − α. a and b are not touched unless centered, resp. μ ≠ 0.
+ * With flush, a square that would be subnormal is 0 (square() in lanes.ts; docs/algorithms.md §4).
  */
 export function rmsprop(p: usize, g: usize, v: usize, a: usize, b: usize, n: i32, alpha: f32, oma: f32,
-  eps: f32, lr: f32, mu: f32, wd: f32, centered: bool, maximize: bool): void {
+  eps: f32, lr: f32, mu: f32, wd: f32, centered: bool, maximize: bool, flush: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // Every option off, the common case: inlined with constants, its branches fold away.
-    if (mu == 0 && wd == 0 && !centered && !maximize) rmspropRange<v128>(p, g, v, a, b, 0, mid, alpha, oma, eps, lr, 0, 0, false, false)
-    else rmspropRange<v128>(p, g, v, a, b, 0, mid, alpha, oma, eps, lr, mu, wd, centered, maximize)
+    if (mu == 0 && wd == 0 && !centered && !maximize) rmspropRange<v128>(p, g, v, a, b, 0, mid, alpha, oma, eps, lr, 0, 0, false, false, flush)
+    else rmspropRange<v128>(p, g, v, a, b, 0, mid, alpha, oma, eps, lr, mu, wd, centered, maximize, flush)
   }
-  rmspropRange<f32>(p, g, v, a, b, mid, <usize>n << 2, alpha, oma, eps, lr, mu, wd, centered, maximize)
+  rmspropRange<f32>(p, g, v, a, b, mid, <usize>n << 2, alpha, oma, eps, lr, mu, wd, centered, maximize, flush)
 }
 
 // @ts-ignore: decorator
 @inline function rmspropRange<T>(p: usize, g: usize, v: usize, a: usize, b: usize, from: usize, to: usize,
-  alpha: f32, oma: f32, eps: f32, lr: f32, mu: f32, wd: f32, centered: bool, maximize: bool): void {
+  alpha: f32, oma: f32, eps: f32, lr: f32, mu: f32, wd: f32, centered: bool, maximize: bool, flush: bool): void {
   const ALPHA = splat<T>(alpha), OMA = splat<T>(oma), EPS = splat<T>(eps), LR = splat<T>(lr)
   const MU = splat<T>(mu), WD = splat<T>(wd)
+  const SQ = squareBelow<T>(flush)
   for (let i = from; i < to; i += sizeof<T>()) {
     const pi = load<T>(p + i)
     let gi = load<T>(g + i)
     if (maximize) gi = neg<T>(gi)
     if (wd != 0) gi = add<T>(gi, mul<T>(WD, pi))
-    const vi = ema<T>(load<T>(v + i), mul<T>(gi, gi), ALPHA, OMA)
+    const vi = ema<T>(load<T>(v + i), square<T>(gi, SQ), ALPHA, OMA)
     store<T>(v + i, vi)
     let d: T
     if (centered) {
       const ai = ema<T>(load<T>(a + i), gi, ALPHA, OMA)
       store<T>(a + i, ai)
-      d = add<T>(sqrt<T>(sub<T>(vi, mul<T>(ai, ai))), EPS)
+      d = add<T>(sqrt<T>(sub<T>(vi, square<T>(ai, SQ))), EPS)
     } else {
       d = add<T>(sqrt<T>(vi), EPS)
     }

@@ -1,4 +1,4 @@
-import { add, div, ema, mul, neg, simdBytes, splat, sqrt, sub } from './lanes'
+import { add, div, ema, mul, neg, simdBytes, splat, sqrt, square, squareBelow, sub } from './lanes'
 
 /**
  * Schedule-Free AdamW (Defazio et al. 2024, "The Road Less Scheduled"; docs/algorithms.md §3).
@@ -10,29 +10,31 @@ import { add, div, ema, mul, neg, simdBytes, splat, sqrt, sub } from './lanes'
  *   u = g/(√v + ε);   u ← u + wd·y if wd ≠ 0
  *   y ← y + c·(z − y);   y ← y + cy·u          c = cₜ₊₁ (weight/weight sum), cy = lr·(β1(1 − c) − 1)
  *   z ← z − lr·u
+ * With flush, a square that would be subnormal is 0 (square() in lanes.ts; docs/algorithms.md §4).
  */
 export function sfadamw(p: usize, g: usize, z: usize, v: usize, n: i32, b2: f32, omb2: f32, eps: f32, wd: f32, c: f32,
-  cy: f32, lr: f32, first: bool, maximize: bool): void {
+  cy: f32, lr: f32, first: bool, maximize: bool, flush: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // After the first step, no maximize, no weight decay, the common case: its branches fold away.
-    if (!first && !maximize && wd == 0) sfRange<v128>(p, g, z, v, 0, mid, b2, omb2, eps, 0, c, cy, lr, false, false)
-    else sfRange<v128>(p, g, z, v, 0, mid, b2, omb2, eps, wd, c, cy, lr, first, maximize)
+    if (!first && !maximize && wd == 0) sfRange<v128>(p, g, z, v, 0, mid, b2, omb2, eps, 0, c, cy, lr, false, false, flush)
+    else sfRange<v128>(p, g, z, v, 0, mid, b2, omb2, eps, wd, c, cy, lr, first, maximize, flush)
   }
-  sfRange<f32>(p, g, z, v, mid, <usize>n << 2, b2, omb2, eps, wd, c, cy, lr, first, maximize)
+  sfRange<f32>(p, g, z, v, mid, <usize>n << 2, b2, omb2, eps, wd, c, cy, lr, first, maximize, flush)
 }
 
 // @ts-ignore: decorator
 @inline function sfRange<T>(p: usize, g: usize, z: usize, v: usize, from: usize, to: usize, b2: f32, omb2: f32, eps: f32,
-  wd: f32, c: f32, cy: f32, lr: f32, first: bool, maximize: bool): void {
+  wd: f32, c: f32, cy: f32, lr: f32, first: bool, maximize: bool, flush: bool): void {
   const B2 = splat<T>(b2), OMB2 = splat<T>(omb2), EPS = splat<T>(eps), WD = splat<T>(wd), C = splat<T>(c)
   const CY = splat<T>(cy), LR = splat<T>(lr)
+  const SQ = squareBelow<T>(flush)
   for (let i = from; i < to; i += sizeof<T>()) {
     let yi = load<T>(p + i)
     let gi = load<T>(g + i)
     if (maximize) gi = neg<T>(gi)
     const zi = first ? yi : load<T>(z + i)
-    const vi = ema<T>(load<T>(v + i), mul<T>(gi, gi), B2, OMB2)
+    const vi = ema<T>(load<T>(v + i), square<T>(gi, SQ), B2, OMB2)
     store<T>(v + i, vi)
     let u = div<T>(gi, add<T>(sqrt<T>(vi), EPS))
     if (wd != 0) u = add<T>(u, mul<T>(WD, yi))

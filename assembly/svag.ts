@@ -1,4 +1,4 @@
-import { add, clamp01, div, ema, mul, simdBytes, splat, sub } from './lanes'
+import { add, clamp01, div, ema, mul, simdBytes, splat, square, squareBelow, sub } from './lanes'
 
 /**
  * SVAG and M-SVAG, stochastic variance-adapted gradient with and without momentum
@@ -10,44 +10,46 @@ import { add, clamp01, div, ema, mul, simdBytes, splat, sub } from './lanes'
  *   SVAG:   θ ← θ − lr·γ·g,   κ = 1/(1 − ρ)       (γ = m̂²/(m̂² + ŝ))
  *   M-SVAG: θ ← θ − lr·γ·m̂,   κ = ρ/(1 − ρ)       (γ = m̂²/(m̂² + ρ·ŝ))
  * with ŝ = (v̂ − m̂²)/(1 − ρ) and ρ computed by the caller once per step. No ε, on purpose.
+ * With flush, a square that would be subnormal is 0 (square() in lanes.ts; docs/algorithms.md §4).
  */
 export function svag(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32,
-  kappa: f32, lr: f32, decay: f32): void {
+  kappa: f32, lr: f32, decay: f32, flush: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // No weight decay, the common case: inlined with a constant, its branch folds away.
-    if (decay == 1) svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, 1, false)
-    else svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, decay, false)
+    if (decay == 1) svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, 1, flush, false)
+    else svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, decay, flush, false)
   }
-  svagRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, ic, kappa, lr, decay, false)
+  svagRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, ic, kappa, lr, decay, flush, false)
 }
 
 /** M-SVAG: as svag, stepping along m̂ instead of g. */
 export function msvag(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32,
-  kappa: f32, lr: f32, decay: f32): void {
+  kappa: f32, lr: f32, decay: f32, flush: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
-    if (decay == 1) svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, 1, true)
-    else svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, decay, true)
+    if (decay == 1) svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, 1, flush, true)
+    else svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, decay, flush, true)
   }
-  svagRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, ic, kappa, lr, decay, true)
+  svagRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, ic, kappa, lr, decay, flush, true)
 }
 
 // @ts-ignore: decorator
 @inline function svagRange<T>(p: usize, g: usize, m: usize, v: usize, from: usize, to: usize,
-  beta: f32, omb: f32, ic: f32, kappa: f32, lr: f32, decay: f32, momentum: bool): void {
+  beta: f32, omb: f32, ic: f32, kappa: f32, lr: f32, decay: f32, flush: bool, momentum: bool): void {
   const BETA = splat<T>(beta), OMB = splat<T>(omb), IC = splat<T>(ic), KAPPA = splat<T>(kappa)
   const LR = splat<T>(lr), DECAY = splat<T>(decay)
+  const SQ = squareBelow<T>(flush)
   for (let i = from; i < to; i += sizeof<T>()) {
     let pi = load<T>(p + i)
     const gi = load<T>(g + i)
     if (decay != 1) pi = mul<T>(DECAY, pi)
     const mi = ema<T>(load<T>(m + i), gi, BETA, OMB)
-    const vi = ema<T>(load<T>(v + i), mul<T>(gi, gi), BETA, OMB)
+    const vi = ema<T>(load<T>(v + i), square<T>(gi, SQ), BETA, OMB)
     store<T>(m + i, mi)
     store<T>(v + i, vi)
     const mh = mul<T>(mi, IC)
-    const mh2 = mul<T>(mh, mh)
+    const mh2 = square<T>(mh, SQ)
     const gamma = clamp01<T>(div<T>(mh2, add<T>(mh2, mul<T>(KAPPA, sub<T>(mul<T>(vi, IC), mh2)))))
     store<T>(p + i, sub<T>(pi, mul<T>(LR, mul<T>(gamma, momentum ? mh : gi))))
   }

@@ -123,25 +123,32 @@ async function build({ entry, name: module, out }) {
     "/** The scalars each optimizer kernel takes after n, by name: what a class's scalars() returns. */",
     'export interface KernelScalars {',
     ...kernels.filter(stepKernel).map((k) => {
-      const after = k.args.slice(k.args.findIndex(([a]) => a === 'n') + 1)
+      // `flush` (subnormals flushed to zero) is the optimizer's, passed by the base class, not a class's scalar.
+      const after = k.args.slice(k.args.findIndex(([a]) => a === 'n') + 1).filter(([a]) => a !== 'flush')
       return `  ${k.name}: { ${after.map(([a, t]) => `${a}: ${ts(t)}`).join('; ')} }`
     }),
     '}',
     '',
     '/** @internal */',
-    'export type Call<K extends StepKernel> = (k: Kernels, p: number, g: number, state: Readonly<Record<string, number>>, n: number, off: number, c: KernelScalars[K]) => void',
+    'export type Call<K extends StepKernel> = (k: Kernels, p: number, g: number, state: Readonly<Record<string, number>>, n: number, off: number, c: KernelScalars[K], flush: boolean) => void',
     '/**',
     ' * Calls an optimizer kernel: θ at p, g at g, each state buffer at its address in `state` plus',
     ' * 4·off bytes (a chunk of a staged parameter starts `off` elements in; a buffer `state` lacks',
-    ' * gets address 0, "not kept"), n elements, and the scalars by name. Spelled out per kernel, so',
+    ' * gets address 0, "not kept"), n elements, the scalars by name, and whether to flush subnormal',
+    ' * values to zero (a kernel that takes `flush`). Spelled out per kernel, so',
     ' * that every property read is monomorphic: a call costs a few tens of nanoseconds.',
     ' * @internal',
     ' */',
     'export const CALLS: { readonly [K in StepKernel]: Call<K> } = {',
     ...kernels.filter(stepKernel).map((k) => {
       const n = k.args.findIndex(([a]) => a === 'n')
-      const args = k.args.map(([a], i) => (i < 2 ? a : i < n ? `at(state.${a}, off)` : i === n ? 'n' : `c.${a}`))
-      return `  ${k.name}: (k, p, g, state, n, off, c) => k.${k.name}(${args.join(', ')}),`
+      const args = k.args.map(([a], i) =>
+        i < 2 ? a : i < n ? `at(state.${a}, off)` : i === n ? 'n' : a === 'flush' ? 'flush' : `c.${a}`,
+      )
+      const params = k.args.some(([a]) => a === 'flush')
+        ? 'k, p, g, state, n, off, c, flush'
+        : 'k, p, g, state, n, off, c'
+      return `  ${k.name}: (${params}) => k.${k.name}(${args.join(', ')}),`
     }),
     '}',
     'const at = (address: number | undefined, off: number) => (address === undefined ? 0 : address + 4 * off)',

@@ -36,6 +36,8 @@ export interface StateDict<B = string> {
   optimizer: string
   /** The non-finite gradient policy. */
   nonFinite: string
+  /** The subnormal mode; absent in states saved before it existed (loading one leaves the mode as it is). */
+  subnormals?: string
   /** Steps skipped for non-finite gradients so far. */
   skippedSteps: number
   /**
@@ -238,7 +240,7 @@ export function snapshot<B>(
   name: string,
   slots: readonly (readonly Slot[])[],
   groups: readonly { params: unknown }[],
-  opt: { nonFinite: string; skippedSteps: number },
+  opt: { nonFinite: string; subnormals: string; skippedSteps: number },
   encode: (a: Float32Array) => B,
   groupState: (group: number) => Record<string, unknown> | undefined,
 ): StateDict<B> {
@@ -247,6 +249,7 @@ export function snapshot<B>(
     version: STATE_VERSION,
     optimizer: name,
     nonFinite: opt.nonFinite,
+    subnormals: opt.subnormals,
     skippedSteps: opt.skippedSteps,
     groups: groups.map(({ params: _, ...options }, i) => ({
       options: JSON.parse(JSON.stringify(options)),
@@ -270,6 +273,7 @@ export interface Loaded<O> {
   /** Each parameter with its saved entry (undefined: start fresh). */
   pairs: [Slot, ParamState<Float32Array> | undefined, string][]
   nonFinite: string
+  subnormals: string | undefined
   skippedSteps: number
 }
 
@@ -314,7 +318,14 @@ export function restore<O>(
     }
   }
   const own = dict.groups.map((g, i) => groupState(g.state, i, `${where}: groups[${i}].state`))
-  return { options: merged, groupState: own, pairs, nonFinite: dict.nonFinite, skippedSteps: dict.skippedSteps }
+  return {
+    options: merged,
+    groupState: own,
+    pairs,
+    nonFinite: dict.nonFinite,
+    subnormals: dict.subnormals,
+    skippedSteps: dict.skippedSteps,
+  }
 }
 
 /** Writes checked state: each parameter's step count and buffers, or fresh ones (`initial`) where the state had no entry. */

@@ -10,6 +10,7 @@ export {
   type ParamGroup,
   type ParamSpec,
   type Params,
+  type SubnormalMode,
 } from './optimizer.js'
 export { Adadelta, type AdadeltaOptions } from './optimizers/adadelta.js'
 export { Adagrad, type AdagradOptions } from './optimizers/adagrad.js'

@@ -27,10 +27,21 @@ export type GroupSpec<O> = Partial<O> & { params: readonly ParamSpec[] }
  */
 export type NonFinitePolicy = 'propagate' | 'skip' | 'throw'
 
+/**
+ * What the kernels do with subnormal float32 values (magnitudes below 2⁻¹²⁶ ≈ 1.18e-38), which
+ * x86 processors compute in microcode, dozens of times slower: 'flush' (the default, as
+ * TensorFlow's CPU runtime does) sets them to zero, keeping the sign, wherever they arise in the
+ * state buffers and in the squares the kernels take (docs/algorithms.md §4); 'keep' computes
+ * strict IEEE 754, bit for bit with PyTorch's CPU float32 maths.
+ */
+export type SubnormalMode = 'flush' | 'keep'
+
 /** Options that belong to the optimizer as a whole, not to a group. */
 export interface OptimizerOptions {
   /** The non-finite gradient policy. Default 'propagate'. */
   nonFinite: NonFinitePolicy
+  /** Subnormal values: flushed to zero or kept. Default 'flush' (TF.js's own rules in wasm-optim/tfjs: 'keep' only). */
+  subnormals: SubnormalMode
 }
 
 /** What an optimizer takes: a list of parameters, or a list of parameter groups. */
@@ -43,10 +54,17 @@ const NON_FINITE: readonly NonFinitePolicy[] = ['propagate', 'skip', 'throw']
 
 /** Checks a non-finite policy; `where` + `what` name it in the message (joined only when it throws). */
 export function checkPolicy(where: string, what: string, policy: unknown): NonFinitePolicy {
-  if (!NON_FINITE.includes(policy as NonFinitePolicy)) {
-    throw new TypeError(`${where}${what}: nonFinite must be 'propagate', 'skip' or 'throw', got ${describe(policy)}`)
+  return oneOf(`${where}${what}: nonFinite`, policy, NON_FINITE)
+}
+
+/** Checks that `value` is one of `allowed`; `label` names it in the message, `why` ends it. */
+export function oneOf<T extends string>(label: string, value: unknown, allowed: readonly T[], why = ''): T {
+  if (!allowed.includes(value as T)) {
+    const list = allowed.map((a) => `'${a}'`)
+    const text = list.length === 1 ? list[0] : `${list.slice(0, -1).join(', ')} or ${list.at(-1)}`
+    throw new TypeError(`${label} must be ${text}, got ${describe(value)}${why}`)
   }
-  return policy as NonFinitePolicy
+  return value as T
 }
 
 export function toGroups<O>(name: string, params: Params<O>): readonly GroupSpec<O>[] {

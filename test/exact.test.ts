@@ -1,16 +1,19 @@
 // The SIMD build, the scalar build and the Math.fround reference agree bit for bit: every
-// optimizer, every option combination that changes a kernel's path, lengths 0 through 67 (every
-// SIMD body / scalar tail split) and one large length, random data, 25 steps.
+// optimizer, every option combination that changes a kernel's path, both subnormal modes, lengths
+// 0 through 67 (every SIMD body / scalar tail split) and one large length, random data with a
+// tenth of its gradients tiny enough to make subnormals, 25 steps.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { init, type OptimizerName, parameter } from '../src/index.js'
 import { view } from '../src/runtime.js'
 import { firstBitDifference, randomData } from './helpers.js'
 import { f32, initState, referenceStep } from './reference.js'
-import { CASES, OPTIMIZERS } from './registry.js'
+import { CASES, NAMES, OPTIMIZERS } from './registry.js'
 
 const STEPS = 25
 const LENGTHS = [...Array.from({ length: 68 }, (_, n) => n), 100_003]
-const DATA = LENGTHS.map((n) => randomData(n, STEPS, n + 1))
+const DATA = LENGTHS.map((n) => randomData(n, STEPS, n + 1, 0.1))
+const MODES = [{ subnormals: 'flush' }, { subnormals: 'keep' }] as const
+const RUNS = CASES.flatMap(([name, options]) => MODES.map((m): [OptimizerName, object] => [name, { ...options, ...m }]))
 
 interface Run {
   params: Float32Array[]
@@ -60,6 +63,15 @@ function runReference(name: OptimizerName, options: object): Run {
   return { params, state: states }
 }
 
+/** Index of the first length whose θ or state differs between two runs, or -1. */
+function firstDifference(a: Run, b: Run): number {
+  return LENGTHS.findIndex(
+    (_, i) =>
+      firstBitDifference(a.params[i], b.params[i]) >= 0 ||
+      Object.keys(b.state[i]).some((k) => firstBitDifference(a.state[i][k], b.state[i][k]) >= 0),
+  )
+}
+
 function expectSameBits(what: string, a: Run, b: Run): void {
   LENGTHS.forEach((n, i) => {
     const at = firstBitDifference(a.params[i], b.params[i])
@@ -76,8 +88,14 @@ describe('bit-exact: SIMD build = scalar build = Math.fround reference', () => {
     await init()
   })
 
-  it.each(CASES)('%s %j', async (name, options) => {
+  /** The optimizers whose flushing changed a result on this data. */
+  const flushed = new Set<string>()
+
+  it.each(RUNS)('%s %j', async (name, options) => {
     const reference = runReference(name, options)
+    if ((options as { subnormals: string }).subnormals === 'flush') {
+      if (firstDifference(reference, runReference(name, { ...options, subnormals: 'keep' })) >= 0) flushed.add(name)
+    }
     const simd = await runWasm(name, options, true, false)
     const scalar = await runWasm(name, options, false, false)
     expectSameBits('SIMD vs reference', simd, reference)
@@ -86,7 +104,12 @@ describe('bit-exact: SIMD build = scalar build = Math.fround reference', () => {
     expect(simd.params.at(-1)!.some((x, i) => x !== DATA.at(-1)!.theta[i])).toBe(true)
   })
 
-  it.each(CASES.filter((_, i) => i % 4 === 0))(
+  // The modes were told apart: every optimizer that keeps state flushes some of it on this data.
+  it('the data makes subnormals that flushing changes, for every optimizer with state', () => {
+    expect([...flushed].sort()).toEqual(NAMES.filter((n) => n !== 'SSD').sort())
+  })
+
+  it.each(RUNS.filter((_, i) => i % 8 === 0))(
     'parameter() buffers give the same bits as plain arrays: %s %j',
     async (name, options) => {
       const plain = await runWasm(name, options, true, false)

@@ -19,13 +19,22 @@ export function normal(u: () => number): () => number {
 
 /**
  * Random float32 test data: values N(0, 1); gradients N(0, 1)·scale with a per-element scale
- * spread over 1e-3..1e3 and a few exact zeros (sign(0) and the M-SVAG m = v = 0 guard).
+ * spread over 1e-3..1e3 and a few exact zeros (sign(0) and the M-SVAG m = v = 0 guard). A
+ * fraction `tiny` of the elements instead gets a scale spread over 1e-44..1e-15: subnormal
+ * gradients, and normal ones whose squares and moving averages are subnormal.
  */
-export function randomData(n: number, steps: number, seed: number): { theta: Float32Array; grads: Float32Array[] } {
+export function randomData(
+  n: number,
+  steps: number,
+  seed: number,
+  tiny = 0,
+): { theta: Float32Array; grads: Float32Array[] } {
   const u = rng(seed)
   const z = normal(u)
   const theta = Float32Array.from({ length: n }, z)
-  const scale = Float32Array.from({ length: n }, () => 10 ** (6 * u() - 3))
+  const scale = Float32Array.from({ length: n }, () =>
+    tiny > 0 && u() < tiny ? 10 ** (29 * u() - 44) : 10 ** (6 * u() - 3),
+  )
   const zeros = Uint8Array.from({ length: n }, () => (u() < 0.05 ? 1 : 0))
   const grads = Array.from({ length: steps }, () =>
     Float32Array.from({ length: n }, (_, i) => (zeros[i] ? 0 : z() * scale[i])),

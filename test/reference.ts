@@ -24,9 +24,22 @@ export interface Rule {
   step(o: Options, t: number, r: Round): (p: Vec, g: Vec, s: State, i: number) => void
 }
 
-/** The kernels' lane helpers, each operation rounded by r. */
-function lanes(r: Round) {
+/** The smallest normal float32, 2⁻¹²⁶: below it a value is subnormal. */
+const FLT_MIN = 2 ** -126
+/** Every how many steps of a parameter its state is flushed (docs/algorithms.md §4). */
+export const FLUSH_EVERY = 16
+
+/** Whether options `o` flush subnormals: the default, unless subnormals: 'keep'. */
+const flushes = (o: Options) => o.subnormals !== 'keep'
+
+/** ±0 (x's sign) where x is subnormal, x itself otherwise (NaN and ±Infinity included). */
+export const ftz = (x: number) => (Math.abs(x) < FLT_MIN ? (x < 0 || Object.is(x, -0) ? -0 : 0) : x)
+
+/** The kernels' lane helpers, each operation rounded by r; square flushes where `flush`. */
+function lanes(r: Round, flush: boolean) {
   return {
+    /** x·x, flushed to zero where subnormal if flushing. */
+    square: (x: number) => (flush ? ftz(r(x * x)) : r(x * x)),
     /** A scalar as the kernel receives it: rounded to its type. */
     splat: r,
     add: (a: number, b: number) => r(a + b),
@@ -67,7 +80,7 @@ function momentum(signed: boolean): Rule {
   return {
     state: (o) => (o.trackVariance ? ['m', 'v'] : ['m']),
     step(o, t, r) {
-      const { splat, mul, sub, ema } = lanes(r)
+      const { splat, mul, sub, ema, square } = lanes(r, flushes(o))
       const BETA = splat(o.beta),
         OMB = splat(1 - o.beta),
         DECAY = decayOf(o, r)
@@ -76,7 +89,7 @@ function momentum(signed: boolean): Rule {
         const pi = DECAY !== 1 ? mul(DECAY, p[i]) : p[i]
         const mi = ema(s.m[i], g[i], BETA, OMB)
         s.m[i] = mi
-        if (o.trackVariance) s.v[i] = ema(s.v[i], mul(g[i], g[i]), BETA, OMB)
+        if (o.trackVariance) s.v[i] = ema(s.v[i], square(g[i]), BETA, OMB)
         p[i] = sub(pi, mul(STEP, signed ? sign(mi) : mi))
       }
     },
@@ -88,7 +101,7 @@ function variance(withMomentum: boolean): Rule {
   return {
     state: () => ['m', 'v'],
     step(o, t, r) {
-      const { splat, add, sub, mul, div, ema } = lanes(r)
+      const { splat, add, sub, mul, div, ema, square } = lanes(r, flushes(o))
       const BETA = splat(o.beta),
         OMB = splat(1 - o.beta),
         LR = splat(o.lr),
@@ -100,11 +113,11 @@ function variance(withMomentum: boolean): Rule {
         const pi = DECAY !== 1 ? mul(DECAY, p[i]) : p[i]
         const gi = g[i]
         const mi = ema(s.m[i], gi, BETA, OMB)
-        const vi = ema(s.v[i], mul(gi, gi), BETA, OMB)
+        const vi = ema(s.v[i], square(gi), BETA, OMB)
         s.m[i] = mi
         s.v[i] = vi
         const mh = mul(mi, IC)
-        const mh2 = mul(mh, mh)
+        const mh2 = square(mh)
         const gamma = clamp01(div(mh2, add(mh2, mul(KAPPA, sub(mul(vi, IC), mh2)))))
         p[i] = sub(pi, mul(LR, mul(gamma, withMomentum ? mh : gi)))
       }
@@ -117,7 +130,7 @@ function adam(decoupled: boolean): Rule {
   return {
     state: (o) => (o.amsgrad ? ['m', 'v', 'vmax'] : ['m', 'v']),
     step(o, t, r) {
-      const { splat, add, sub, mul, div, sqrt, neg, max, ema } = lanes(r)
+      const { splat, add, sub, mul, div, sqrt, neg, max, ema, square } = lanes(r, flushes(o))
       const [b1, b2] = o.betas
       const B1 = splat(b1),
         OMB1 = splat(1 - b1),
@@ -135,7 +148,7 @@ function adam(decoupled: boolean): Rule {
         if (WD !== 0) gi = add(gi, mul(WD, pi))
         if (DECAY !== 1) pi = mul(DECAY, pi)
         const mi = ema(s.m[i], gi, B1, OMB1)
-        let vi = ema(s.v[i], mul(gi, gi), B2, OMB2)
+        let vi = ema(s.v[i], square(gi), B2, OMB2)
         s.m[i] = mi
         s.v[i] = vi
         if (o.amsgrad) {
@@ -153,7 +166,7 @@ export const RULES: Record<OptimizerName, Rule> = {
   SGD: {
     state: (o) => (o.momentum > 0 ? ['b'] : []),
     step(o, t, r) {
-      const { splat, add, sub, mul, neg, ema } = lanes(r)
+      const { splat, add, sub, mul, neg, ema } = lanes(r, flushes(o))
       const LR = splat(o.lr),
         WD = splat(o.weightDecay),
         MU = splat(o.momentum),
@@ -176,7 +189,7 @@ export const RULES: Record<OptimizerName, Rule> = {
   SSD: {
     state: () => [],
     step(o, _t, r) {
-      const { splat, sub, mul } = lanes(r)
+      const { splat, sub, mul } = lanes(r, flushes(o))
       const LR = splat(o.lr),
         DECAY = decayOf(o, r)
       return (p, g, _s, i) => {
@@ -193,7 +206,7 @@ export const RULES: Record<OptimizerName, Rule> = {
   Lion: {
     state: () => ['m'],
     step(o, _t, r) {
-      const { splat, sub, mul, ema } = lanes(r)
+      const { splat, sub, mul, ema } = lanes(r, flushes(o))
       const [b1, b2] = o.betas
       const B1 = splat(b1),
         OMB1 = splat(1 - b1),
@@ -213,7 +226,7 @@ export const RULES: Record<OptimizerName, Rule> = {
   RMSprop: {
     state: (o) => ['v', ...(o.centered ? ['a'] : []), ...(o.momentum > 0 ? ['b'] : [])],
     step(o, _t, r) {
-      const { splat, add, sub, mul, div, sqrt, ema } = lanes(r)
+      const { splat, add, sub, mul, div, sqrt, ema, square } = lanes(r, flushes(o))
       const ALPHA = splat(o.alpha),
         OMA = splat(1 - o.alpha),
         EPS = splat(o.eps),
@@ -225,13 +238,13 @@ export const RULES: Record<OptimizerName, Rule> = {
         let gi = g[i]
         if (o.maximize) gi = -gi
         if (WD !== 0) gi = add(gi, mul(WD, pi))
-        const vi = ema(s.v[i], mul(gi, gi), ALPHA, OMA)
+        const vi = ema(s.v[i], square(gi), ALPHA, OMA)
         s.v[i] = vi
         let d: number
         if (o.centered) {
           const ai = ema(s.a[i], gi, ALPHA, OMA)
           s.a[i] = ai
-          d = add(sqrt(sub(vi, mul(ai, ai))), EPS)
+          d = add(sqrt(sub(vi, square(ai))), EPS)
         } else {
           d = add(sqrt(vi), EPS)
         }
@@ -248,7 +261,7 @@ export const RULES: Record<OptimizerName, Rule> = {
     state: () => ['s'],
     initial: (o) => o.initialAccumulatorValue,
     step(o, t, r) {
-      const { splat, add, sub, mul, div, sqrt } = lanes(r)
+      const { splat, add, sub, mul, div, sqrt, square } = lanes(r, flushes(o))
       const CLR = splat(o.lr / (1 + (t - 1) * o.lrDecay)),
         EPS = splat(o.eps),
         WD = splat(o.weightDecay)
@@ -257,7 +270,7 @@ export const RULES: Record<OptimizerName, Rule> = {
         let gi = g[i]
         if (o.maximize) gi = -gi
         if (WD !== 0) gi = add(gi, mul(WD, pi))
-        const si = add(s.s[i], mul(gi, gi))
+        const si = add(s.s[i], square(gi))
         s.s[i] = si
         p[i] = sub(pi, mul(CLR, div(gi, add(sqrt(si), EPS))))
       }
@@ -266,7 +279,7 @@ export const RULES: Record<OptimizerName, Rule> = {
   Adamax: {
     state: () => ['m', 'u'],
     step(o, t, r) {
-      const { splat, add, sub, mul, div, max, abs, ema } = lanes(r)
+      const { splat, add, sub, mul, div, max, abs, ema } = lanes(r, flushes(o))
       const [b1, b2] = o.betas
       const B1 = splat(b1),
         OMB1 = splat(1 - b1),
@@ -290,7 +303,7 @@ export const RULES: Record<OptimizerName, Rule> = {
   Adadelta: {
     state: () => ['v', 'u'],
     step(o, _t, r) {
-      const { splat, add, sub, mul, div, sqrt, ema } = lanes(r)
+      const { splat, add, sub, mul, div, sqrt, ema, square } = lanes(r, flushes(o))
       const RHO = splat(o.rho),
         OMR = splat(1 - o.rho),
         EPS = splat(o.eps),
@@ -301,10 +314,10 @@ export const RULES: Record<OptimizerName, Rule> = {
         let gi = g[i]
         if (o.maximize) gi = -gi
         if (WD !== 0) gi = add(gi, mul(WD, pi))
-        const vi = ema(s.v[i], mul(gi, gi), RHO, OMR)
+        const vi = ema(s.v[i], square(gi), RHO, OMR)
         const delta = mul(div(sqrt(add(s.u[i], EPS)), sqrt(add(vi, EPS))), gi)
         s.v[i] = vi
-        s.u[i] = ema(s.u[i], mul(delta, delta), RHO, OMR)
+        s.u[i] = ema(s.u[i], square(delta), RHO, OMR)
         p[i] = sub(pi, mul(LR, delta))
       }
     },
@@ -312,7 +325,7 @@ export const RULES: Record<OptimizerName, Rule> = {
   NAdam: {
     state: () => ['m', 'v'],
     step(o, t, r) {
-      const { splat, add, sub, mul, div, sqrt, ema } = lanes(r)
+      const { splat, add, sub, mul, div, sqrt, ema, square } = lanes(r, flushes(o))
       const [b1, b2] = o.betas
       const mu = (k: number) => b1 * (1 - 0.5 * 0.96 ** (k * o.momentumDecay))
       let product = 1
@@ -334,7 +347,7 @@ export const RULES: Record<OptimizerName, Rule> = {
         if (WD !== 0) gi = add(gi, mul(WD, pi))
         if (DECAY !== 1) pi = mul(DECAY, pi)
         const mi = ema(s.m[i], gi, B1, OMB1)
-        const vi = ema(s.v[i], mul(gi, gi), B2, OMB2)
+        const vi = ema(s.v[i], square(gi), B2, OMB2)
         s.m[i] = mi
         s.v[i] = vi
         const d = add(mul(sqrt(vi), RC2), EPS)
@@ -345,7 +358,7 @@ export const RULES: Record<OptimizerName, Rule> = {
   RAdam: {
     state: () => ['m', 'v'],
     step(o, t, r) {
-      const { splat, add, sub, mul, div, sqrt, ema } = lanes(r)
+      const { splat, add, sub, mul, div, sqrt, ema, square } = lanes(r, flushes(o))
       const [b1, b2] = o.betas
       const bc1 = 1 - b1 ** t,
         bc2 = 1 - b2 ** t
@@ -368,7 +381,7 @@ export const RULES: Record<OptimizerName, Rule> = {
         if (WD !== 0) gi = add(gi, mul(WD, pi))
         if (DECAY !== 1) pi = mul(DECAY, pi)
         const mi = ema(s.m[i], gi, B1, OMB1)
-        const vi = ema(s.v[i], mul(gi, gi), B2, OMB2)
+        const vi = ema(s.v[i], square(gi), B2, OMB2)
         s.m[i] = mi
         s.v[i] = vi
         p[i] = sub(pi, mul(STEP, adaptive ? div(mi, add(sqrt(vi), EPS)) : mi))
@@ -378,7 +391,7 @@ export const RULES: Record<OptimizerName, Rule> = {
   ScheduleFreeAdamW: {
     state: () => ['z', 'v'],
     step(o, t, r) {
-      const { splat, add, sub, mul, div, sqrt, ema } = lanes(r)
+      const { splat, add, sub, mul, div, sqrt, ema, square } = lanes(r, flushes(o))
       const [b1, b2] = o.betas
       const { lr, c } = scheduleFree(o, t)
       const B2 = splat(b2),
@@ -393,7 +406,7 @@ export const RULES: Record<OptimizerName, Rule> = {
         let gi = g[i]
         if (o.maximize) gi = -gi
         const zi = t === 1 ? yi : s.z[i]
-        const vi = ema(s.v[i], mul(gi, gi), B2, OMB2)
+        const vi = ema(s.v[i], square(gi), B2, OMB2)
         s.v[i] = vi
         let u = div(gi, add(sqrt(vi), EPS))
         if (WD !== 0) u = add(u, mul(WD, yi))
@@ -437,8 +450,12 @@ export function initState(name: OptimizerName, o: Options, n: number, make: (n: 
   return s
 }
 
-/** One step of optimizer `name` with full options `o` at step count t over all elements. */
+/**
+ * One step of optimizer `name` with full options `o` at step count t over all elements; when
+ * flushing subnormals, every FLUSH_EVERY-th step ends by flushing every state buffer.
+ */
 export function referenceStep(name: OptimizerName, o: Options, p: Vec, g: Vec, s: State, t: number, r: Round): void {
   const update = RULES[name].step(o, t, r)
   for (let i = 0; i < p.length; i++) update(p, g, s, i)
+  if (flushes(o) && t % FLUSH_EVERY === 0) for (const b of Object.values(s)) b.set(b.map(ftz))
 }

@@ -1,6 +1,7 @@
 // The TF.js flavours (wasm-optim/tfjs's kernels, assembly/tfjs/): SIMD build = scalar build =
 // the float32 reference of TF.js's operation order (test/tfjs-reference.ts), bit for bit, every
-// path, lengths 0 through 67 and 100,003, 25 steps of random data.
+// path, lengths 0 through 67 and 100,003, 25 steps of random data with a tenth of its gradients
+// tiny enough to make subnormals, which TF.js keeps (and so the flavours do).
 import { beforeAll, describe, expect, it } from 'vitest'
 import { init, type Optimizer, parameter } from '../src/index.js'
 import { view } from '../src/runtime.js'
@@ -20,7 +21,7 @@ import { TF_RULES } from './tfjs-reference.js'
 
 const STEPS = 25
 const LENGTHS = [...Array.from({ length: 68 }, (_, n) => n), 100_003]
-const DATA = LENGTHS.map((n) => randomData(n, STEPS, n + 7))
+const DATA = LENGTHS.map((n) => randomData(n, STEPS, n + 7, 0.1))
 
 type Make = new (params: never[], options: object) => Optimizer<object>
 const CLASSES: Record<string, Make> = {
@@ -104,5 +105,15 @@ describe('the TF.js flavours: SIMD = scalar = reference, bit for bit', () => {
       })
     }
     await init({ simd: true })
+  })
+
+  it("keep subnormals, as TF.js does: 'keep' is their default and only mode", () => {
+    const spec = { param: new Float32Array(3), grad: new Float32Array(3) }
+    for (const [name, make] of Object.entries(CLASSES)) {
+      expect(new make([spec] as never[], {}).subnormals).toBe('keep')
+      expect(() => new make([spec] as never[], { subnormals: 'flush' })).toThrow(
+        new RegExp(`${name}: options: subnormals must be 'keep', got "flush" \\(${name} computes TF.js's bits`),
+      )
+    }
   })
 })

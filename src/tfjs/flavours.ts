@@ -6,7 +6,7 @@
 // a checkpoint goes on exactly: TF.js's own setWeights recomputes them with a float32 pow, and
 // does not.
 import { internals, Optimizer, type OptimizerOptions, type Params } from '../index.js'
-import type { KernelCall } from '../optimizer.js'
+import type { KernelCall, SubnormalMode } from '../optimizer.js'
 import type { Checker } from '../validate.js'
 import { CALLS, type KernelScalars, type Kernels, type StepKernel } from './kernels.js'
 import * as wasm from './wasm.js'
@@ -25,9 +25,17 @@ export function flavourKernels(): Kernels {
   return kernels()
 }
 
+/** Binds a flavour kernel. They compute strict IEEE float32, as TF.js does: `flush` is always false (see TFRule). */
 function bind<K extends StepKernel>(kernel: K): KernelCall<KernelScalars[K]> {
   const call = CALLS[kernel]
-  return (p, g, state, n, off, c) => call(flavourKernels(), p, g, state, n, off, c)
+  return (p, g, state, n, off, c) => call(flavourKernels(), p, g, state, n, off, c, false)
+}
+
+/** What the seven rules share: TF.js's bits, so subnormal values are kept (TF.js's kernels do not flush them). */
+abstract class TFRule<O extends object, S extends object> extends Optimizer<O, never, S> {
+  protected override subnormalModes(): readonly SubnormalMode[] {
+    return ['keep']
+  }
 }
 
 const f32 = Math.fround
@@ -67,7 +75,7 @@ export interface TFMomentumOptions {
 }
 
 /** tf.train.momentum's rule (a momentum buffer, even at μ = 0): see assembly/tfjs/sgd.ts. */
-export class TFMomentum extends Optimizer<TFMomentumOptions, never, KernelScalars['tfsgd']> {
+export class TFMomentum extends TFRule<TFMomentumOptions, KernelScalars['tfsgd']> {
   /** The options a group gets where it does not set them. */
   static readonly defaults: TFMomentumOptions = { lr: 0.01, momentum: 0, nesterov: false }
 
@@ -113,7 +121,7 @@ export interface TFRMSPropOptions {
 }
 
 /** tf.train.rmsprop's rule: see assembly/tfjs/rmsprop.ts. */
-export class TFRMSProp extends Optimizer<TFRMSPropOptions, never, KernelScalars['tfrmsprop']> {
+export class TFRMSProp extends TFRule<TFRMSPropOptions, KernelScalars['tfrmsprop']> {
   /** The options a group gets where it does not set them. */
   static readonly defaults: TFRMSPropOptions = { lr: 0.001, decay: 0.9, momentum: 0, eps: 1e-7, centered: false }
 
@@ -150,7 +158,7 @@ export interface TFAdagradOptions {
 }
 
 /** tf.train.adagrad's rule: see assembly/tfjs/adagrad.ts. */
-export class TFAdagrad extends Optimizer<TFAdagradOptions, never, KernelScalars['tfadagrad']> {
+export class TFAdagrad extends TFRule<TFAdagradOptions, KernelScalars['tfadagrad']> {
   /** The options a group gets where it does not set them. */
   static readonly defaults: TFAdagradOptions = { lr: 0.01, initialAccumulatorValue: 0.1, eps: 1e-7 }
 
@@ -189,7 +197,7 @@ export interface TFAdadeltaOptions {
 }
 
 /** tf.train.adadelta's rule: see assembly/tfjs/adagrad.ts. */
-export class TFAdadelta extends Optimizer<TFAdadeltaOptions, never, KernelScalars['tfadadelta']> {
+export class TFAdadelta extends TFRule<TFAdadeltaOptions, KernelScalars['tfadadelta']> {
   /** The options a group gets where it does not set them. */
   static readonly defaults: TFAdadeltaOptions = { lr: 0.001, rho: 0.95, eps: 1e-7 }
 
@@ -228,7 +236,7 @@ export interface TFAdamOptions {
 }
 
 /** tf.train.adam's rule: see assembly/tfjs/adam.ts. */
-export class TFAdam extends Optimizer<TFAdamOptions, never, KernelScalars['tfadam']> {
+export class TFAdam extends TFRule<TFAdamOptions, KernelScalars['tfadam']> {
   /** The options a group gets where it does not set them. */
   static readonly defaults: TFAdamOptions = { lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-7, decay: 0 }
   readonly #p1 = new Power()
@@ -263,7 +271,7 @@ export class TFAdam extends Optimizer<TFAdamOptions, never, KernelScalars['tfada
 }
 
 /** tf.train.adamax's rule: see assembly/tfjs/adam.ts. */
-export class TFAdamax extends Optimizer<TFAdamOptions, never, KernelScalars['tfadamax']> {
+export class TFAdamax extends TFRule<TFAdamOptions, KernelScalars['tfadamax']> {
   /** The options a group gets where it does not set them. */
   static readonly defaults: TFAdamOptions = { lr: 0.002, beta1: 0.9, beta2: 0.999, eps: 1e-7, decay: 0 }
   readonly #p1 = new Power()

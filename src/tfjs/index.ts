@@ -4,7 +4,7 @@
 // tf.train's signatures and TF.js's own rules, to the bit, and every wasm-optim optimizer with an
 // options object. This entry imports no TF.js at run time.
 import type * as tfc from '@tensorflow/tfjs-core'
-import { init, internals, type Optimizer, type OptimizerName, optimizers } from '../index.js'
+import { init, internals, type Optimizer, type OptimizerName, optimizers, type SubnormalMode } from '../index.js'
 import {
   type AdapterConfig,
   type AdapterOptions,
@@ -20,8 +20,14 @@ export type { AdapterConfig, AdapterOptions, LearningRate, NamedTensor, WasmOpti
 
 type TF = typeof tfc
 
-/** The options of a wasm-optim optimizer through wasm-optim/tfjs: its own (lr as `learningRate`) and the adapter's. */
-export type LibraryOptions<O> = Partial<Omit<O, 'lr'>> & { learningRate?: LearningRate } & AdapterOptions
+/**
+ * The options of a wasm-optim optimizer through wasm-optim/tfjs: its own (lr as `learningRate`),
+ * its subnormal mode (see wasm-optim's SubnormalMode; default 'flush') and the adapter's.
+ */
+export type LibraryOptions<O> = Partial<Omit<O, 'lr'>> & {
+  learningRate?: LearningRate
+  subnormals?: SubnormalMode
+} & AdapterOptions
 
 /** What `tfjsOptimizers(tf)` returns: factories for every optimizer, each made on the given TF.js. */
 export interface TfjsOptimizers {
