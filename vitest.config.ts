@@ -5,8 +5,13 @@ import { chromium } from './test/chromium.js'
 // Two projects, one `vitest run`: the whole suite in Node, and in headless Chromium (vitest's
 // browser mode) every suite that needs no Node API: bit-exact SIMD vs scalar vs reference, the
 // test vectors, unshared memory, errors, clipping and the non-finite policy, checkpoints,
-// schedules, the fast-check properties, and a Web Worker.
+// schedules, the fast-check properties, helper threads, and a Web Worker. The test server sends
+// the two headers that make a page cross-origin isolated, so that the browser suites run on a
+// shared memory and can start helper threads (the unshared memory has a suite of its own).
 export default defineConfig({
+  server: {
+    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+  },
   test: {
     testTimeout: 60_000,
     projects: [
@@ -32,6 +37,8 @@ export default defineConfig({
             'test/schedulefree.test.ts',
             'test/tfjs-adapter.test.ts',
             'test/tfjs-flavours.test.ts',
+            'test/threads.test.ts',
+            'test/subnormals.test.ts',
             'test/browser/*.test.ts',
           ],
           browser: {

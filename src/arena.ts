@@ -82,10 +82,15 @@ export class Arena {
     return this.#live.get(ptr)?.serial ?? 0
   }
 
-  /** The live block that contains bytes [ptr, ptr + bytes), or undefined. */
+  /**
+   * The live block that contains bytes [ptr, ptr + bytes), or undefined. An empty range counts as
+   * one byte: at the end of one block it belongs to the next (a parameter() of length 0 was once
+   * taken for its neighbour's, and called disposed when that was freed).
+   */
   blockContaining(ptr: number, bytes: number): { start: number; serial: number } | undefined {
+    const end = ptr + Math.max(bytes, 1)
     for (const [start, b] of this.#live) {
-      if (start <= ptr && ptr + bytes <= start + b.size) return { start, serial: b.serial }
+      if (start <= ptr && end <= start + b.size) return { start, serial: b.serial }
     }
     return undefined
   }

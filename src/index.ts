@@ -35,7 +35,16 @@ export { RMSprop, type RMSpropOptions } from './optimizers/rmsprop.js'
 export { ScheduleFreeAdamW, type ScheduleFreeAdamWOptions } from './optimizers/schedulefree.js'
 export { SGD, type SGDOptions } from './optimizers/sgd.js'
 export { Parameter, type ParameterOptions, parameter } from './parameter.js'
-export { type InitOptions, type InitResult, init, memoryStats, simdSupported } from './runtime.js'
+export {
+  type InitOptions,
+  type InitResult,
+  init,
+  MIN_PARALLEL,
+  MIN_PARALLEL_ASLEEP,
+  memoryStats,
+  shutdown,
+  simdSupported,
+} from './runtime.js'
 export * from './schedulers/index.js'
 export { ETA2_EDGES, GAMMA_EDGES, type GroupStats, type OptimizerStats, type StatsOptions } from './stats.js'
 

@@ -1,6 +1,7 @@
 import { restore, type StateDict, snapshot, toBase64, toBytes, writeState } from './checkpoint.js'
 import { clipByNorm, clipByValue, firstNonFinite } from './gradients.js'
 import { CALLS, type KernelBuffers, type KernelScalars, type StepKernel } from './kernels.js'
+import { addStep, Pass } from './parallel.js'
 import {
   checkKeys,
   checkPolicy,
@@ -14,8 +15,9 @@ import {
   toGroups,
   unknownOption,
 } from './params.js'
-import { runtime, view } from './runtime.js'
+import { poolFor, runtime, view } from './runtime.js'
 import { collect, NORMS_ONLY, type OptimizerStats, type StatsOptions, type StatsScalars } from './stats.js'
+import type { Pool } from './threads.js'
 import { Checker, describe } from './validate.js'
 import { checkSlot, READ_G, READ_P, type Slot, Walker, WRITE_P } from './walk.js'
 
@@ -62,6 +64,15 @@ function ownKernel<K extends StepKernel>(kernel: K): KernelCall<KernelScalars[K]
   return (p, g, state, n, off, c, flush) => call(runtime().kernels, p, g, state, n, off, c, flush)
 }
 
+/** Elements of the parameter() buffers a step (of the `active` parameters, if given) walks: what helpers can share. */
+function residentElements(slots: Slot[][], active: ReadonlySet<Slot> | undefined): number {
+  let n = 0
+  for (const group of slots) {
+    for (const s of group) if (!s.param.user && !s.grad.user && (!active || active.has(s))) n += s.n
+  }
+  return n
+}
+
 /** Flushes a parameter's state buffers to zero where subnormal. */
 function flushState(s: Slot): void {
   const k = runtime().kernels
@@ -94,6 +105,8 @@ export abstract class Optimizer<
   readonly #name: string
   /** Runs the kernel on n elements with this step's scalars (see KernelCall); typed loosely so that any optimizer is an Optimizer<object>. */
   readonly #call: KernelCall<object>
+  /** The kernel's name where it is the library's own: such a step can split over helper threads. */
+  readonly #kernel: StepKernel | undefined
   readonly #slots: Slot[][]
   /** State buffers allocated for each group, fixed at construction. */
   readonly #allocated: ReadonlySet<string>[]
@@ -112,6 +125,7 @@ export abstract class Optimizer<
   ) {
     this.#name = name
     this.#call = (typeof kernel === 'function' ? kernel : ownKernel(kernel)) as unknown as KernelCall<object>
+    this.#kernel = typeof kernel === 'function' ? undefined : kernel
     runtime()
     const all = { ...defaults, nonFinite: 0, subnormals: 0 }
     const modes = this.subnormalModes()
@@ -196,8 +210,13 @@ export abstract class Optimizer<
         )
       }
     }
-    const call = this.#call
     const flush = this.subnormals === 'flush'
+    const pool = this.#kernel !== undefined && runtime().pool ? poolFor(residentElements(slots, active)) : undefined
+    if (pool) {
+      this.#stepOn(pool, slots, active, flush)
+      return true
+    }
+    const call = this.#call
     const w = this.#walker
     for (let i = 0; i < slots.length; i++) {
       let t = -1
@@ -218,6 +237,40 @@ export abstract class Optimizer<
       }
     }
     return true
+  }
+
+  /**
+   * A step with the helpers: the parameter() buffers' kernel calls become one pass of tasks over
+   * every thread; plain arrays are then staged and stepped on the calling thread. The same
+   * groups, scalars and step counts as the loop of step(), in the same order.
+   */
+  #stepOn(pool: Pool, slots: Slot[][], active: Set<Slot> | undefined, flush: boolean): void {
+    const kernel = this.#kernel!
+    const pass = new Pass(pool, residentElements(slots, active), slots.flat().length, 0)
+    const staged: [Slot, S][] = []
+    for (let i = 0; i < slots.length; i++) {
+      let t = -1
+      let c!: S
+      if (active && !slots[i].some((s) => active.has(s))) continue
+      this.plan(i)
+      for (const s of slots[i]) {
+        if (active && !active.has(s)) continue
+        s.t++
+        if (s.t !== t) {
+          t = s.t
+          c = this.scalars(this.paramGroups[i], t, i)
+        }
+        if (s.param.user || s.grad.user) staged.push([s, c])
+        else addStep(pass, kernel, s, c, flush, flush && s.t % FLUSH_EVERY === 0)
+      }
+    }
+    pass.run()
+    const call = this.#call
+    const w = this.#walker
+    for (const [s, c] of staged) {
+      for (w.begin(s, READ_P | READ_G | WRITE_P); w.next(); ) call(w.p, w.g, s.state, w.n, w.off, c, flush)
+      if (flush && s.t % FLUSH_EVERY === 0) flushState(s)
+    }
   }
 
   /**

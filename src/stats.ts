@@ -16,10 +16,11 @@ import {
   SLOT_VALID,
   SLOTS,
 } from './kernels.js'
+import { addStats, chunksOf, Pass } from './parallel.js'
 import { checkKeys } from './params.js'
-import { accumulators, runtime } from './runtime.js'
+import { accumulators, poolFor, runtime } from './runtime.js'
 import { describe } from './validate.js'
-import { READ_G, READ_P, type Slot, type Walker } from './walk.js'
+import { CHUNK, READ_G, READ_P, type Slot, type Walker } from './walk.js'
 
 /**
  * Which quantities an optimizer's state allows, and the step's scalars the pass needs. A class
@@ -185,11 +186,15 @@ function fractions(acc: Float64Array, from: number, bins: number, of: number): n
 
 /** The groups' sums of one stats() call: reused, since a fresh Float64Array costs more than a small pass. */
 const total = new Float64Array(SLOTS)
+/** One group's sums. */
+const acc = new Float64Array(SLOTS)
 
 /**
- * One diagnostics pass over every parameter, group by group: `scalars(group, t)` says what the
- * method's state allows at step count t. The kernel sums in f32 lanes within a call, so every
- * parameter is walked in the same chunks whether it is staged or not.
+ * One diagnostics pass over every parameter: `scalars(group, t)` says what the method's state
+ * allows at step count t. Every parameter is walked in the same 8192-element chunks whether it is
+ * staged or not, each chunk's sums go to a block of accumulators of its own, and the blocks are
+ * added up in order: the result is the same whether the chunks ran on one thread or on several,
+ * in any order. parameter() buffers split over the helper threads, if there are any.
  */
 export function collect(
   where: string,
@@ -200,19 +205,26 @@ export function collect(
 ): OptimizerStats {
   const chosen = checkStatsOptions(where, options)
   const k = runtime().kernels
-  const { ptr: out, f64: acc } = accumulators(SLOTS)
-  total.fill(0)
-  let totalMode = MODE_NORMS
-  let totalVariance = false
-  let totalUpdate = true
-  let totalElements = 0
-  const groups: GroupStats[] = []
+  let chunks = 0
+  let resident = 0
+  for (const group of slots) {
+    for (const s of group) {
+      chunks += chunksOf(s.n)
+      if (!s.param.user && !s.grad.user) resident += s.n
+    }
+  }
+  const { ptr: out, f64: blocks } = accumulators(SLOTS * chunks)
+  blocks.fill(0, 0, SLOTS * chunks)
+  const pool = runtime().pool ? poolFor(resident) : undefined
+  const pass = pool && new Pass(pool, resident, slots.flat().length, 0, CHUNK)
+  const plans: { mode: number; variance: boolean; update: boolean; elements: number; chunks: number }[] = []
+  let first = 0
   for (let i = 0; i < slots.length; i++) {
-    acc.fill(0)
     let mode = MODE_NORMS
     let variance = false
     let update = true
     let elements = 0
+    const from = first
     for (const s of slots[i]) elements += s.n
     const every = chosen ?? sampleEvery(elements)
     let t = -1
@@ -227,33 +239,54 @@ export function collect(
       mode = Math.max(mode, c.mode)
       variance ||= v !== 0
       update &&= c.update
-      for (w.begin(s, READ_P | READ_G); w.next(); ) {
-        const off = 4 * w.off
-        k.stats(
-          w.p,
-          w.g,
-          m && m + off,
-          v && v + off,
-          w.n,
-          c.mode,
-          every,
-          c.ic1,
-          c.ic2,
-          c.k1,
-          c.kappa,
-          c.lr,
-          c.rc2,
-          c.eps,
-          out,
-        )
+      const sc = [c.mode, every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps]
+      if (pass && !s.param.user && !s.grad.user) addStats(pass, s, m, v, sc, out, SLOTS, first)
+      else {
+        for (w.begin(s, READ_P | READ_G); w.next(); ) {
+          const off = 4 * w.off
+          const block = out + 8 * SLOTS * (first + w.off / CHUNK)
+          k.stats(
+            w.p,
+            w.g,
+            m && m + off,
+            v && v + off,
+            w.n,
+            sc[0],
+            every,
+            sc[2],
+            sc[3],
+            sc[4],
+            sc[5],
+            sc[6],
+            sc[7],
+            sc[8],
+            block,
+          )
+        }
       }
+      first += chunksOf(s.n)
+    }
+    plans.push({ mode, variance, update, elements, chunks: first - from })
+  }
+  pass?.run()
+  total.fill(0)
+  let totalMode = MODE_NORMS
+  let totalVariance = false
+  let totalUpdate = true
+  let totalElements = 0
+  const groups: GroupStats[] = []
+  let block = 0
+  for (const plan of plans) {
+    acc.fill(0)
+    for (let c = 0; c < plan.chunks; c++, block++) {
+      for (let j = 0; j < SLOTS; j++) acc[j] += blocks[SLOTS * block + j]
     }
     for (let j = 0; j < SLOTS; j++) total[j] += acc[j]
-    totalMode = Math.max(totalMode, mode)
-    totalVariance ||= variance
-    totalUpdate &&= update
-    totalElements += elements
-    groups.push(summarise(acc, elements, mode, variance, update))
+    totalMode = Math.max(totalMode, plan.mode)
+    totalVariance ||= plan.variance
+    totalUpdate &&= plan.update
+    totalElements += plan.elements
+    groups.push(summarise(acc, plan.elements, plan.mode, plan.variance, plan.update))
   }
   return { groups, total: summarise(total, totalElements, totalMode, totalVariance, totalUpdate) }
 }

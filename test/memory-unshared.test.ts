@@ -6,7 +6,7 @@ import { Adam, init, MSVAG, memoryStats, parameter, SGD } from '../src/index.js'
 
 describe('memory (unshared WebAssembly.Memory)', () => {
   it('the getters renew views detached by growth; optimizers keep working', async () => {
-    expect(await init({ shared: false })).toEqual({ simd: true, shared: false })
+    expect(await init({ shared: false })).toEqual({ simd: true, shared: false, threads: 1 })
     expect(memoryStats().shared).toBe(false)
     await expect(init({ shared: true })).rejects.toThrow(/already created unshared/)
     const w = parameter(new Float32Array([1, 2, 3]))
@@ -44,7 +44,7 @@ describe('memory (unshared WebAssembly.Memory)', () => {
   })
 
   it('the scalar build runs on the same memory', async () => {
-    expect(await init({ simd: false })).toEqual({ simd: false, shared: false })
+    expect(await init({ simd: false })).toEqual({ simd: false, shared: false, threads: 1 })
     const w = parameter(new Float32Array([1, -1]))
     w.grad.set([0.5, 0.5])
     const opt = new Adam([w], { lr: 0.1 })
@@ -52,5 +52,17 @@ describe('memory (unshared WebAssembly.Memory)', () => {
     expect([...w.param]).toEqual([Math.fround(0.9), Math.fround(-1.1)])
     opt.dispose()
     w.dispose()
+  })
+
+  it('asking for threads gets one, and says why', async () => {
+    const got = await init({ threads: 2 })
+    expect(got.threads).toBe(1)
+    expect(got.whyFewerThreads).toMatch(
+      /the memory is not shared with workers .*Cross-Origin-Opener-Policy: same-origin/,
+    )
+    const w = parameter(new Float32Array(50_000).fill(1))
+    w.grad.fill(1)
+    new SGD([w], { lr: 0.5 }).step()
+    expect(w.param[49_999]).toBe(0.5)
   })
 })

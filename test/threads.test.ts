@@ -1,0 +1,188 @@
+// Helper threads (init({ threads })): every pass gives the same bits on 1, 2 and 3 threads, for
+// every optimizer and option path, on lengths 0 to 67, 100,003 and lengths around the chunk and
+// task boundaries, parameter() buffers and plain arrays mixed; bad `threads` values are clear
+// errors; a helper's error reaches the caller, a helper that stops leaves the library working on
+// the calling thread; shutdown() stops the pool. In Node and in Chromium (cross-origin isolated
+// by the test server's headers, vitest.config.ts).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { init, type Optimizer, type OptimizerName, parameter, shutdown } from '../src/index.js'
+import { Pass } from '../src/parallel.js'
+import { runtime, view } from '../src/runtime.js'
+import { FATAL, FAULT } from '../src/threads.js'
+import { firstBitDifference, randomData } from './helpers.js'
+import { CASES, OPTIMIZERS } from './registry.js'
+
+const STEPS = 18 // past the 16th, where the state flush runs
+const LENGTHS = [...Array.from({ length: 68 }, (_, n) => n), 8191, 8192, 8193, 16383, 16384, 16385, 100_003]
+const DATA = LENGTHS.map((n) => randomData(n, STEPS, 3 * n + 1, 0.1))
+/** Every fourth parameter a plain Float32Array (staged on the calling thread), the others parameter() buffers. */
+const PLAIN = (i: number) => i % 4 === 3
+
+interface Run {
+  arrays: Float32Array[]
+  norms: number[]
+  stats: unknown
+}
+
+/** One optimizer over every length (a group each, so that groups differ in size), stepped STEPS times with clipping and the non-finite check on. */
+function run(name: OptimizerName, options: object): Run {
+  const specs = DATA.map((d, i) =>
+    PLAIN(i) ? { param: Float32Array.from(d.theta), grad: new Float32Array(d.theta.length) } : parameter(d.theta),
+  )
+  const opt: Optimizer<object> = new OPTIMIZERS[name](
+    specs.map((s) => ({ params: [s] })),
+    { ...options, nonFinite: 'skip' },
+  )
+  const norms: number[] = []
+  for (let t = 0; t < STEPS; t++) {
+    specs.forEach((s, i) => {
+      s.grad.set(DATA[i].grads[t])
+    })
+    norms.push(opt.clipGradNorm(50))
+    opt.clipGradValue(20)
+    opt.step()
+  }
+  const arrays = [
+    ...specs.map((s) => Float32Array.from(s.param)),
+    ...opt.slots.flat().flatMap((s) => Object.values(s.state).map((p) => Float32Array.from(view(p, s.n)))),
+  ]
+  const stats = JSON.parse(JSON.stringify(opt.stats({ sampleEvery: 1 })))
+  opt.dispose()
+  for (const s of specs) if ('dispose' in s) s.dispose()
+  return { arrays, norms, stats }
+}
+
+function expectSame(what: string, a: Run, b: Run): void {
+  expect(a.arrays.length).toBe(b.arrays.length)
+  a.arrays.forEach((x, i) => {
+    const at = firstBitDifference(x, b.arrays[i])
+    expect(at, `${what}: array ${i} (length ${x.length}) differs at [${at}]`).toBe(-1)
+  })
+  expect(a.norms, `${what}: clipGradNorm`).toEqual(b.norms)
+  expect(a.stats, `${what}: stats()`).toEqual(b.stats)
+}
+
+beforeAll(async () => {
+  await init()
+})
+afterAll(() => {
+  shutdown()
+})
+
+describe('threads: the same bits on 1, 2 and 3 threads', () => {
+  it.each(CASES)('%s %j', async (name, options) => {
+    const runs: Run[] = []
+    for (const threads of [1, 2, 3]) {
+      const got = await init({ threads })
+      expect(got.threads).toBe(threads)
+      runs.push(run(name, options))
+    }
+    expectSame('2 threads vs 1', runs[1], runs[0])
+    expectSame('3 threads vs 1', runs[2], runs[0])
+  })
+
+  it("with subnormals: 'keep' and the scalar build too", async () => {
+    for (const simd of [false, true]) {
+      const runs: Run[] = []
+      for (const threads of [1, 2]) {
+        await init({ threads, simd })
+        runs.push(run('MSVAG', { subnormals: 'keep' }))
+      }
+      expectSame(`${simd ? 'SIMD' : 'scalar'} build, 2 threads vs 1`, runs[1], runs[0])
+    }
+  })
+
+  it('a non-finite gradient is found at the same place, and a skipped step changes nothing', async () => {
+    const found: unknown[] = []
+    for (const threads of [1, 2]) {
+      await init({ threads })
+      const a = parameter(50_000)
+      const b = parameter(70_000)
+      a.grad.fill(0.5)
+      b.grad.fill(0.5)
+      b.grad[65_537] = Number.NaN
+      b.grad[69_000] = Number.POSITIVE_INFINITY
+      const opt = new OPTIMIZERS.Adam([a, b], { nonFinite: 'throw' })
+      try {
+        opt.step()
+      } catch (e) {
+        found.push((e as Error).message)
+      }
+      expect([...a.param].every((x) => x === 0)).toBe(true)
+      opt.dispose()
+      a.dispose()
+      b.dispose()
+    }
+    expect(found[0]).toMatch(/params\[1\]\.grad\[65537\] is NaN/)
+    expect(found[1]).toBe(found[0])
+  })
+})
+
+describe('threads: init and shutdown', () => {
+  it.each([0, -1, 1.5, 'many', Number.NaN, 65, '2', null])(
+    'rejects threads: %j with the allowed values',
+    async (bad) => {
+      await expect(init({ threads: bad as never })).rejects.toThrow(
+        /wasm-optim: init option threads must be (an integer )?in \[1, 64\] or 'auto', got/,
+      )
+    },
+  )
+
+  it("'auto' starts one thread per core, and shutdown() stops them", async () => {
+    const got = await init({ threads: 'auto' })
+    expect(got.threads).toBeGreaterThanOrEqual(1)
+    expect(runtime().pool?.threads ?? 1).toBe(got.threads)
+    shutdown()
+    expect(runtime().pool).toBeUndefined()
+    expect((await init()).threads).toBe(1)
+    const w = parameter(new Float32Array(40_000).fill(1))
+    w.grad.fill(1)
+    new OPTIMIZERS.SGD([w], { lr: 0.5 }).step()
+    expect(w.param[39_999]).toBe(0.5)
+  })
+
+  it('init() without threads keeps the pool; switching builds keeps it', async () => {
+    await init({ threads: 2 })
+    expect((await init()).threads).toBe(2)
+    expect((await init({ simd: false })).threads).toBe(2)
+    expect((await init({ simd: true })).threads).toBe(2)
+  })
+})
+
+describe('threads: faults', () => {
+  /** A pass of `count` tasks of one kind, written straight into the task table. */
+  function faultPass(type: number, count: number): void {
+    const pool = runtime().pool!
+    const pass = new Pass(pool, count, count, 0)
+    for (let i = 0; i < count; i++) pass.add(type, 'flush', 0, 0, 0, 0)
+    pass.run()
+  }
+
+  it("an error in a helper's task reaches the caller, and the helpers go on working", async () => {
+    await init({ threads: 2 })
+    expect(() => faultPass(FAULT, 2000)).toThrow(
+      /wasm-optim: helper thread 1 of 1 failed in a pass: a fault injected by the tests/,
+    )
+    expect(runtime().pool?.threads).toBe(2)
+    const runs = [run('Adam', {})]
+    await init({ threads: 1 })
+    runs.push(run('Adam', {}))
+    expectSame('after a fault, 2 threads vs 1', runs[0], runs[1])
+  })
+
+  it('a helper that stops leaves the library on the calling thread, saying what happened', async () => {
+    expect((await init({ threads: 2 })).threads).toBe(2)
+    expect(() => faultPass(FATAL, 2000)).toThrow(
+      /wasm-optim: helper thread 1 of 1 stopped after an error: a fatal fault injected by the tests.*now runs on the calling thread/,
+    )
+    expect(runtime().pool).toBeUndefined()
+    const got = await init()
+    expect(got.threads).toBe(1)
+    expect(got.whyFewerThreads).toMatch(/helper thread 1 of 1 stopped after an error/)
+    const runs = [run('MSVAG', {})]
+    await init({ threads: 1 })
+    runs.push(run('MSVAG', {}))
+    expectSame('on the calling thread after a helper stopped', runs[0], runs[1])
+    expect((await init({ threads: 2 })).threads).toBe(2)
+  })
+})
