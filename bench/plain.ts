@@ -12,8 +12,11 @@ export interface Plain {
   step: (a: Arrays, t: number) => void
 }
 
+/** The element-wise optimizers: Muon steps matrices, and its baseline is a plain matrix multiply (bench/run.ts). */
+type Elementwise = Exclude<OptimizerName, 'Muon'>
+
 /** One step at step count t over θ = a.p, g = a.g and the state arrays in `a`. */
-const STEPS: Record<OptimizerName, (a: Arrays, t: number) => void> = {
+const STEPS: Record<Elementwise, (a: Arrays, t: number) => void> = {
   SGD({ p, g }) {
     const lr = 1e-3
     for (let i = 0; i < p.length; i++) p[i] -= lr * g[i]
@@ -220,7 +223,7 @@ function adam({ p, g, m, v }: Arrays, t: number, wd: number): void {
 }
 
 /** State arrays each plain loop uses. */
-const STATE: Record<OptimizerName, string[]> = {
+const STATE: Record<Elementwise, string[]> = {
   SGD: [],
   MSGD: ['m'],
   SSD: [],
@@ -241,5 +244,5 @@ const STATE: Record<OptimizerName, string[]> = {
 
 /** Every optimizer's baseline, by name. */
 export const PLAIN: Partial<Record<string, Plain>> = Object.fromEntries(
-  Object.entries(STEPS).map(([name, step]) => [name, { step, state: STATE[name as OptimizerName] }]),
+  Object.entries(STEPS).map(([name, step]) => [name, { step, state: STATE[name as Elementwise] }]),
 )

@@ -7,7 +7,18 @@
 import { execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
-import { Adam, init, type OptimizerName, optimizers, type Parameter, parameter, shutdown } from '../src/index.js'
+import {
+  Adam,
+  init,
+  Muon,
+  type Optimizer,
+  type OptimizerName,
+  optimizers,
+  type Parameter,
+  parameter,
+  shutdown,
+} from '../src/index.js'
+import { runtime, view } from '../src/runtime.js'
 import { measure, random, repeat, repsFor } from './measure.js'
 import { PLAIN } from './plain.js'
 
@@ -19,6 +30,13 @@ const only = process.argv
 const SIZES = quick ? [1e3, 1e6] : [1e3, 1e5, 1e6, 1e7]
 const BUDGET_MS = quick ? 150 : 400
 
+/**
+ * An optimizer class, typed loosely: `new optimizers[name](…)` on the union of every class makes
+ * TypeScript intersect every class's parameter types, which grows as 2ⁿ in the number of classes
+ * (it ran out of memory at seventeen).
+ */
+type Ctor = new (params: Parameter[], options?: object) => Optimizer<object>
+
 /** One optimizer over one parameter() of n elements, stepped reps times per call. */
 function wasmTask(
   name: OptimizerName,
@@ -28,7 +46,7 @@ function wasmTask(
 ): { run: () => void; free: () => void } {
   const p: Parameter = parameter(random(n))
   p.grad.set(random(n))
-  const opt = new optimizers[name]([p], options)
+  const opt = new (optimizers[name] as unknown as Ctor)([p], options)
   return {
     run: repeat(reps, () => opt.step()),
     free: () => {
@@ -49,7 +67,9 @@ function plainTask(name: OptimizerName, n: number, reps: number): () => void {
 
 async function throughput() {
   const rows: { optimizer: string; n: number; simd: number; keep: number; scalar: number; plain: number }[] = []
-  for (const name of (Object.keys(optimizers) as OptimizerName[]).filter((o) => !only || only.includes(o))) {
+  // Muon steps matrices: it has its own section (muonBench); the rest are per element.
+  const names = (Object.keys(optimizers) as OptimizerName[]).filter((o) => o !== 'Muon')
+  for (const name of names.filter((o) => !only || only.includes(o))) {
     for (const n of SIZES) {
       const reps = repsFor(n)
       const r: Record<string, number> = {}
@@ -188,7 +208,7 @@ async function diagnostics() {
     const ws = sizes.map((k) => parameter(random(k)))
     for (const w of ws) w.grad.set(random(w.param.length))
     for (const [method, name, options] of methods) {
-      const opt = new optimizers[name](ws, options)
+      const opt = new (optimizers[name] as unknown as Ctor)(ws, options)
       opt.step()
       const r = await measure(
         { step: repeat(reps, () => opt.step()), stats: repeat(reps, () => opt.stats()) },
@@ -233,7 +253,7 @@ async function subnormalCost() {
       ] as const) {
         const ws = MNIST_MLP.map((k) => parameter(random(k)))
         for (const w of ws) w.grad.set(random(w.param.length).map((x) => x * scale))
-        const opt = new optimizers[name](ws, { subnormals: mode })
+        const opt = new (optimizers[name] as unknown as Ctor)(ws, { subnormals: mode })
         for (let i = 0; i < 10; i++) opt.step()
         arms[`${mode} ${data}`] = repeat(reps, () => opt.step())
         made.push(opt, ...ws)
@@ -366,6 +386,108 @@ async function threadScaling() {
   return { rows, poolCost, small }
 }
 
+/** Median milliseconds of `reps` calls of fn (after one warm-up call). */
+function medianMs(fn: () => void, reps: number): number {
+  fn()
+  const times: number[] = []
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now()
+    fn()
+    times.push(performance.now() - t)
+  }
+  times.sort((a, b) => a - b)
+  return times[times.length >> 1]
+}
+
+/** The plain TypeScript triple loop a careful user writes: i, k, j order, the row of B streamed. */
+function plainMatmul(a: Float32Array, b: Float32Array, c: Float32Array, n: number): void {
+  c.fill(0)
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < n; k++) {
+      const x = a[i * n + k]
+      const row = k * n
+      const out = i * n
+      for (let j = 0; j < n; j++) c[out + j] += x * b[row + j]
+    }
+  }
+}
+
+/**
+ * Muon: the matrix multiply (packing included) against a plain TypeScript triple loop and
+ * TF.js's WASM backend tf.matMul, one thread each, in GFLOP/s (2n³ per product); then Muon steps
+ * on the MNIST perceptron's hidden matrix and on 1024 × 1024, with the share of Newton–Schulz.
+ */
+async function muonBench() {
+  await init({ simd: true, threads: 1 })
+  const sizes = quick ? [256] : [256, 512, 1024]
+  const tf: { n: number; gflops: number }[] = JSON.parse(
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/tfjs-matmul.ts', JSON.stringify({ sizes, reps: quick ? 5 : 15 })],
+      {
+        encoding: 'utf8',
+      },
+    )
+      .trim()
+      .split('\n')
+      .at(-1)!,
+  )
+  const rows: { n: number; ours: number; plain: number; tfjs: number }[] = []
+  const r = runtime()
+  for (const n of sizes) {
+    const [a, b, bp, c] = [0, 1, 2, 3].map(() => r.arena.alloc(4 * n * n))
+    view(a, n * n).set(random(n * n))
+    view(b, n * n).set(random(n * n))
+    const flop = 2 * n ** 3
+    const ours =
+      flop /
+      (medianMs(
+        () => {
+          r.kernels.pack(b, bp, n, n)
+          r.kernels.matmul(a, bp, c, n, n, n)
+        },
+        quick ? 5 : 15,
+      ) *
+        1e6)
+    const [pa, pb, pc] = [random(n * n), random(n * n), new Float32Array(n * n)]
+    const plain = flop / (medianMs(() => plainMatmul(pa, pb, pc, n), n >= 1024 ? 1 : 3) * 1e6)
+    for (const x of [a, b, bp, c]) r.arena.free(x)
+    const tfjs = tf.find((t) => t.n === n)!.gflops
+    rows.push({ n, ours, plain, tfjs })
+    console.log(`matmul n=${n}: ${ours.toFixed(1)} GFLOP/s, plain ${plain.toFixed(2)}, TF.js wasm ${tfjs.toFixed(1)}`)
+  }
+  const steps: { shape: string; threads: number; ms: number; ns: number }[] = []
+  for (const [rows_, cols] of quick
+    ? [[64, 784]]
+    : [
+        [64, 784],
+        [1024, 1024],
+      ]) {
+    for (const threads of [1, 2]) {
+      await init({ threads })
+      const n = rows_ * cols
+      const w = parameter(random(n), { shape: [rows_, cols] })
+      w.grad.set(random(n))
+      const time = (nsSteps: number) => {
+        const opt = new Muon([w], { lr: 0.02, nsSteps })
+        const ms = medianMs(() => opt.step(), rows_ >= 1024 ? 3 : 30)
+        opt.dispose()
+        return ms
+      }
+      const five = time(5)
+      const one = time(1)
+      // Newton–Schulz's share: five iterations, each (five − one)/4.
+      steps.push({ shape: `${rows_} × ${cols}`, threads, ms: five, ns: (5 * (five - one)) / 4 / five })
+      console.log(
+        `Muon ${rows_} x ${cols}, ${threads} thread(s): ${five.toFixed(2)} ms per step, Newton-Schulz ${(((5 * (five - one)) / 4 / five) * 100).toFixed(0)}%`,
+      )
+      w.dispose()
+    }
+  }
+  shutdown()
+  return { rows, steps }
+}
+
 interface TrainRow {
   backend: string
   model: string
@@ -408,10 +530,11 @@ const costs = await robustness()
 const diag = await diagnostics()
 const subnormals = await subnormalCost()
 const threads = await threadScaling()
+const muon = await muonBench()
 const training = tfjsTraining()
 await writeFile(
   'bench/results.json',
-  `${JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag, subnormals, threads, tfjs: training }, null, 2)}\n`,
+  `${JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag, subnormals, threads, muon, tfjs: training }, null, 2)}\n`,
 )
 
 // Targets of issue #2, as ratios within this run.
@@ -445,6 +568,10 @@ for (const [what, n, need] of [
 ] as const) {
   const r = scale(what, n)
   if (r) targets.push([`${what}, 2 threads / 1 at ${n.toExponential(0)}`, r.two / r.one, need, 'min'])
+}
+for (const m of muon.rows) {
+  targets.push([`matrix multiply ${m.n}², ours / plain TypeScript triple loop`, m.ours / m.plain, 10, 'min'])
+  targets.push([`matrix multiply ${m.n}², ours / TF.js WASM tf.matMul (one thread)`, m.ours / m.tfjs, 0.7, 'min'])
 }
 const slowest = threads.rows.reduce((a, r) => Math.min(a, r.two / r.one), Infinity)
 targets.push(['2 threads / 1, the lowest of the thread table (every size 1e2 to 1e7)', slowest, 0.97, 'min'])
@@ -535,6 +662,19 @@ const md = [
   ...threads.rows.map(
     (r) => `| ${r.what} | ${r.n.toExponential(0)} | ${f(r.one)} | ${f(r.two)} | ${f(r.two / r.one, 2)}× |`,
   ),
+  '',
+  '### Muon: the matrix multiply, one thread, GFLOP/s (2n³ per product; ours includes packing B)',
+  '',
+  '| n × n | wasm-optim (SIMD) | plain TS triple loop | TF.js WASM tf.matMul | ours / plain | ours / TF.js |',
+  '|---|---|---|---|---|---|',
+  ...muon.rows.map(
+    (m) =>
+      `| ${m.n} | ${f(m.ours, 1)} | ${f(m.plain, 2)} | ${f(m.tfjs, 1)} | ${f(m.ours / m.plain, 1)}× | ${f(m.ours / m.tfjs, 2)}× |`,
+  ),
+  '',
+  '| Muon step | threads | ms per step | Newton–Schulz share |',
+  '|---|---|---|---|',
+  ...muon.steps.map((x) => `| ${x.shape} | ${x.threads} | ${f(x.ms, 2)} | ${f(x.ns * 100, 0)}% |`),
   '',
   '### wasm-optim/tfjs in TF.js training: `adam()` against `tf.train.adam`, trainOnBatch, batch 64',
   '',

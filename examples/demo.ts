@@ -9,15 +9,15 @@ import { rng } from './rng.js'
 
 type Make = (params: Parameter[], lr: number) => Optimizer<object>
 type Ctor = new (params: Parameter[], options: object) => Optimizer<object>
-/** Every optimizer of the library (its registry), and SGD with momentum besides. */
-const OPTIMIZERS: [string, Make][] = (Object.entries(optimizers) as [string, Ctor][]).flatMap(
-  ([name, cls]): [string, Make][] => [
+/** Every element-wise optimizer of the library (its registry; Muon takes matrices), and SGD with momentum besides. */
+const OPTIMIZERS: [string, Make][] = (Object.entries(optimizers) as [string, Ctor][])
+  .filter(([name]) => name !== 'Muon')
+  .flatMap(([name, cls]): [string, Make][] => [
     [name, (p, lr) => new cls(p, { lr })],
     ...(name === 'SGD'
       ? [['SGD + momentum 0.9', (p: Parameter[], lr: number) => new cls(p, { lr, momentum: 0.9 })] as [string, Make]]
       : []),
-  ],
-)
+  ])
 const GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1]
 const NU = 0.1
 const STEPS = 200

@@ -29,6 +29,7 @@ export {
 } from './optimizers/family.js'
 export { type OptimizerName, optimizers } from './optimizers/index.js'
 export { Lion, type LionOptions } from './optimizers/lion.js'
+export { Muon, type MuonOptions } from './optimizers/muon.js'
 export { NAdam, type NAdamOptions } from './optimizers/nadam.js'
 export { RAdam, type RAdamOptions } from './optimizers/radam.js'
 export { RMSprop, type RMSpropOptions } from './optimizers/rmsprop.js'

@@ -55,6 +55,15 @@ export type KernelCall<S> = (
  */
 export const FLUSH_EVERY = 16
 
+/**
+ * The kernel of a method that steps each parameter whole (Muon: matrix products need all of
+ * it), in its `stepWhole`: the base class never calls it.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: it stands for any method's kernel
+export const WHOLE: KernelCall<any> = () => {
+  throw new Error('wasm-optim: a method that steps whole parameters must define stepWhole()')
+}
+
 /** Binds a kernel of the library's module; the build (SIMD or scalar) is looked up at every call, as init() may switch it. */
 function ownKernel<K extends StepKernel>(kernel: K): KernelCall<KernelScalars[K]> {
   const call = CALLS[kernel] as unknown as (
@@ -176,6 +185,11 @@ export abstract class Optimizer<
   protected subnormalModes(): readonly SubnormalMode[] {
     return ['flush', 'keep']
   }
+  /**
+   * Steps parameter `s` of group `index` whole, with this step's scalars, for a method whose
+   * kernel is WHOLE (Muon); the element-wise methods leave it undefined and are walked in chunks.
+   */
+  protected stepWhole?(s: Slot, c: S, index: number): void
   /** Called once per group and step, after every check passed and before its kernels run. */
   protected plan(_index: number): void {}
   /** Values a method keeps per group besides its buffers (Schedule-Free's weight sum), for checkpoints. */
@@ -231,7 +245,8 @@ export abstract class Optimizer<
           c = this.scalars(this.paramGroups[i], t, i)
         }
         // A parameter() in one call; a plain array a chunk at a time, through the staging area.
-        if (!s.param.user && !s.grad.user) call(s.p, s.g, s.state, s.n, 0, c, flush)
+        if (this.stepWhole) this.stepWhole(s, c, i)
+        else if (!s.param.user && !s.grad.user) call(s.p, s.g, s.state, s.n, 0, c, flush)
         else for (w.begin(s, READ_P | READ_G | WRITE_P); w.next(); ) call(w.p, w.g, s.state, w.n, w.off, c, flush)
         if (flush && s.t % FLUSH_EVERY === 0) flushState(s)
       }

@@ -181,3 +181,10 @@ export function addStats(
     f[a + 14] = slots
   }
 }
+
+/** Adds a task calling `kernel` with these arguments (a band of a matrix product). */
+export function addCall(pass: Pass, kernel: keyof Kernels, args: readonly number[]): void {
+  const a = pass.add(CALL, kernel, args.length, 0, 0, 0)
+  for (let i = 0; i < args.length; i++) pass.f[a + i] = args[i]
+  pass.f[a + args.length] = kernelIndex.flush
+}

@@ -1,3 +1,4 @@
+import { checkShape } from './params.js'
 import { runtime, view } from './runtime.js'
 import { describe } from './validate.js'
 
@@ -15,6 +16,8 @@ export class Parameter {
   readonly length: number
   /** Optional name, used to match optimizer state. */
   readonly name: string | undefined
+  /** Optional shape, row-major (see ParamSpec.shape): Muon needs it. */
+  readonly shape: readonly number[] | undefined
   readonly #ptr: number
   readonly #gradPtr: number
   readonly #serial: number
@@ -22,11 +25,12 @@ export class Parameter {
   #grad: Float32Array
 
   /** @internal Use {@link parameter}. */
-  constructor(length: number, name: string | undefined) {
+  constructor(length: number, name: string | undefined, shape?: readonly number[]) {
     const r = runtime()
     const gradOffset = Math.ceil(length / ALIGN_FLOATS) * ALIGN_FLOATS
     this.length = length
     this.name = name
+    this.shape = shape
     this.#ptr = r.arena.alloc(8 * gradOffset)
     this.#gradPtr = this.#ptr + 4 * gradOffset
     this.#serial = r.arena.serial(this.#ptr)
@@ -68,6 +72,8 @@ export class Parameter {
 export interface ParameterOptions {
   /** A name, used to match optimizer state in checkpoints; unique within an optimizer. */
   name?: string
+  /** A shape, row-major, whose product is the length: [rows, cols] for a weight matrix (Muon needs it). */
+  shape?: readonly number[]
 }
 
 /**
@@ -76,7 +82,7 @@ export interface ParameterOptions {
  * itself is not updated; read the values from `p.param` afterwards (or copy them back).
  *
  * @param init the number of elements (values start at 0), or the values to copy in
- * @param options the parameter's name
+ * @param options the parameter's name and shape
  * @example
  * const w = parameter(new Float32Array([0.5, -1, 2]), { name: 'w' })
  * w.grad.set([0.1, 0.2, -0.3])
@@ -91,13 +97,16 @@ export function parameter(init: number | ArrayLike<number>, options: ParameterOp
     if (!Number.isInteger(init) || init < 0) {
       throw new RangeError(`wasm-optim: parameter length must be an integer ≥ 0, got ${init}`)
     }
-    return new Parameter(init, name)
+    return new Parameter(init, name, shapeOf(options.shape, init))
   }
   if (init === null || typeof init !== 'object' || typeof init.length !== 'number') {
     throw new TypeError(`wasm-optim: parameter() takes a length or an array of numbers, got ${describe(init)}`)
   }
   const values = Float32Array.from(init)
-  const p = new Parameter(values.length, name)
+  const p = new Parameter(values.length, name, shapeOf(options.shape, values.length))
   p.param.set(values)
   return p
 }
+
+const shapeOf = (shape: unknown, length: number) =>
+  shape === undefined ? undefined : checkShape('wasm-optim: parameter()', shape, length)

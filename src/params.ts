@@ -13,6 +13,31 @@ export interface ParamSpec {
   grad: Float32Array
   /** Optional name, used to match state; unique within an optimizer. */
   name?: string
+  /**
+   * Optional shape, row-major: [rows, cols] for a weight matrix, [out, in, h, w] for a filter
+   * (read as [out, in·h·w]). Its product must be the length. Muon needs it; the element-wise
+   * optimizers ignore it.
+   */
+  shape?: readonly number[]
+}
+
+/**
+ * Checks a shape against a length: an array of integers ≥ 0 whose product is `length`; `where`
+ * names it in the message. Returns a copy.
+ */
+export function checkShape(where: string, shape: unknown, length: number): readonly number[] {
+  if (!Array.isArray(shape))
+    throw new TypeError(`${where}: shape must be an array of integers ≥ 0, got ${describe(shape)}`)
+  shape.forEach((d, k) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new RangeError(`${where}: shape[${k}] must be an integer ≥ 0, got ${describe(d)}`)
+    }
+  })
+  const size = shape.reduce((a: number, b: number) => a * b, 1)
+  if (size !== length) {
+    throw new RangeError(`${where}: shape [${shape.join(', ')}] holds ${size} elements, the parameter ${length}`)
+  }
+  return Object.freeze([...shape])
 }
 
 /** A parameter group: parameters with their own options, PyTorch style. */
@@ -102,6 +127,7 @@ interface CheckedSpec {
   param: Float32Array
   grad: Float32Array
   name: string | undefined
+  shape: readonly number[] | undefined
   where: string
 }
 
@@ -110,7 +136,7 @@ function checkSpec(name: string, spec: ParamSpec, i: number, j: number): Checked
   if (spec === null || typeof spec !== 'object' || ArrayBuffer.isView(spec) || !('param' in spec || 'grad' in spec)) {
     throw new TypeError(`${where} must be { param, grad } or a parameter(), got ${describe(spec)}`)
   }
-  const { param, grad, name: pname } = spec
+  const { param, grad, name: pname, shape } = spec
   if (!isFloat32Array(param)) throw new TypeError(`${where}.param must be a Float32Array, got ${describe(param)}`)
   if (!isFloat32Array(grad)) throw new TypeError(`${where}.grad must be a Float32Array, got ${describe(grad)}`)
   if (param.length !== grad.length) {
@@ -118,7 +144,13 @@ function checkSpec(name: string, spec: ParamSpec, i: number, j: number): Checked
   }
   if (pname !== undefined && typeof pname !== 'string')
     throw new TypeError(`${where}.name must be a string, got ${describe(pname)}`)
-  return { param, grad, name: pname, where: `paramGroups[${i}].params[${j}]` }
+  return {
+    param,
+    grad,
+    name: pname,
+    shape: shape === undefined ? undefined : checkShape(where, shape, param.length),
+    where: `paramGroups[${i}].params[${j}]`,
+  }
 }
 
 function checkNames(name: string, specs: CheckedSpec[]): void {
@@ -229,7 +261,7 @@ export function layOut<O>(
         const value = initial(i, b)
         if (value !== 0) view(state[b], n).fill(value)
       }
-      return { t: 0, group: i, n, p, g, state, name: specs[k].name, ...sources[k++] }
+      return { t: 0, group: i, n, p, g, state, name: specs[k].name, shape: specs[k].shape, ...sources[k++] }
     }),
   )
   return { block, stage, slots }

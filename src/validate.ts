@@ -21,7 +21,8 @@ export function isFloat32Array(value: unknown): value is Float32Array {
  */
 export class Checker {
   constructor(
-    private readonly where: string,
+    /** Whose options these are, as messages name them (e.g. "Adam: paramGroups[1]"). */
+    readonly where: string,
     private readonly options: Record<string, unknown>,
   ) {}
 

@@ -28,6 +28,8 @@ export interface Slot {
   /** Index of the parameter group. */
   readonly group: number
   readonly name: string | undefined
+  /** The shape the parameter was given, if any (checked against n). */
+  readonly shape: readonly number[] | undefined
   /** Number of elements. */
   readonly n: number
   /** Addresses of θ and g in the wasm memory (used when they live there). */

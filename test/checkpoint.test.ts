@@ -5,16 +5,16 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { Adam, init, MSVAG, type Optimizer, type OptimizerName, SGD, type StateDict } from '../src/index.js'
 import { view } from '../src/runtime.js'
 import { randomData } from './helpers.js'
-import { CASES, OPTIMIZERS } from './registry.js'
+import { CASES, OPTIMIZERS, spec } from './registry.js'
 
 const LENGTHS = [0, 5, 64, 10_007]
 const DATA = LENGTHS.map((n, i) => randomData(n, 50, 100 + i))
-type Spec = { param: Float32Array; grad: Float32Array; name?: string }
+type Spec = { param: Float32Array; grad: Float32Array; name?: string; shape?: readonly number[] }
 
-function specs(named = false): Spec[] {
+/** One parameter per length, shaped where optimizer `name` needs shapes. */
+function specs(named = false, name: OptimizerName = 'Adam'): Spec[] {
   return DATA.map((d, i) => ({
-    param: Float32Array.from(d.theta),
-    grad: new Float32Array(d.theta.length),
+    ...spec(name, Float32Array.from(d.theta), new Float32Array(d.theta.length)),
     ...(named && { name: `p${i}` }),
   }))
 }
@@ -45,14 +45,14 @@ describe('resume from a checkpoint, bit for bit', () => {
       [name, o, 'binary'],
     ]),
   )('%s %j via %s', (name, options, form) => {
-    const straight = specs()
+    const straight = specs(false, name)
     const a = new OPTIMIZERS[name](
       straight.map((p, i) => ({ params: [p], ...(i === 1 && { lr: 0.003 }) })),
       options,
     )
     steps(a, straight, 0, 50)
 
-    const first = specs()
+    const first = specs(false, name)
     const b = new OPTIMIZERS[name](
       first.map((p, i) => ({ params: [p], ...(i === 1 && { lr: 0.003 }) })),
       options,
@@ -63,7 +63,7 @@ describe('resume from a checkpoint, bit for bit', () => {
     b.dispose()
 
     // A fresh optimizer, made with default options: the checkpoint brings the groups' options.
-    const resumed = values.map((v) => ({ param: v, grad: new Float32Array(v.length) }))
+    const resumed = values.map((v) => spec(name, v, new Float32Array(v.length)))
     const c = new OPTIMIZERS[name](
       resumed.map((p) => ({ params: [p] })),
       options,

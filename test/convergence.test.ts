@@ -1,9 +1,9 @@
 // Every optimizer makes progress on a noisy, ill-conditioned quadratic and on the Rosenbrock
 // function: the registry's table of optimizers (each with a learning rate that suits it), one loop.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { init, type OptimizerName, parameter } from '../src/index.js'
+import { init, type OptimizerName } from '../src/index.js'
 import { normal, rng } from './helpers.js'
-import { NAMES, OPTIMIZERS, REGISTRY } from './registry.js'
+import { NAMES, OPTIMIZERS, param, REGISTRY, spec as specFor } from './registry.js'
 
 const TABLE = NAMES.flatMap((name) =>
   (REGISTRY[name]?.converges ?? []).map((c): [OptimizerName, object, object | null] => [
@@ -20,7 +20,7 @@ function noisyQuadratic(name: OptimizerName, options: object): [number, number] 
   const z = normal(u)
   const lambda = Float64Array.from({ length: d }, (_, i) => 10 ** (-1 + (2 * i) / (d - 1)))
   const xstar = Float64Array.from({ length: d }, () => 4 * u() - 2)
-  const p = parameter(d)
+  const p = param(name, d)
   const loss = () => p.param.reduce((sum, x, i) => sum + 0.5 * lambda[i] * (x - xstar[i]) ** 2, 0)
   const opt = new OPTIMIZERS[name]([p], options)
   const initial = loss()
@@ -37,7 +37,7 @@ function noisyQuadratic(name: OptimizerName, options: object): [number, number] 
 
 /** (1 − x)² + 100 (y − x²)² from (−1.5, 2), 3000 steps with exact gradients. */
 function rosenbrock(name: OptimizerName, options: object): [number, number] {
-  const spec = { param: new Float32Array([-1.5, 2]), grad: new Float32Array(2) }
+  const spec = specFor(name, new Float32Array([-1.5, 2]), new Float32Array(2))
   const f = ([x, y]: Float32Array) => (1 - x) ** 2 + 100 * (y - x * x) ** 2
   const opt = new OPTIMIZERS[name]([spec], options)
   const initial = f(spec.param)

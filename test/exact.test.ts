@@ -3,11 +3,11 @@
 // 0 through 67 (every SIMD body / scalar tail split) and one large length, random data with a
 // tenth of its gradients tiny enough to make subnormals, 25 steps.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { init, type OptimizerName, parameter } from '../src/index.js'
+import { init, type OptimizerName } from '../src/index.js'
 import { view } from '../src/runtime.js'
 import { firstBitDifference, randomData } from './helpers.js'
 import { f32, initState, referenceStep } from './reference.js'
-import { CASES, NAMES, OPTIMIZERS } from './registry.js'
+import { CASES, NAMES, OPTIMIZERS, param, REGISTRY, spec } from './registry.js'
 
 const STEPS = 25
 const LENGTHS = [...Array.from({ length: 68 }, (_, n) => n), 100_003]
@@ -24,8 +24,8 @@ interface Run {
 async function runWasm(name: OptimizerName, options: object, simd: boolean, resident: boolean): Promise<Run> {
   await init({ simd })
   const specs = DATA.map((d) => {
-    if (resident) return parameter(d.theta)
-    return { param: Float32Array.from(d.theta), grad: new Float32Array(d.theta.length) }
+    if (resident) return param(name, d.theta)
+    return spec(name, Float32Array.from(d.theta), new Float32Array(d.theta.length))
   })
   const opt = new OPTIMIZERS[name](
     specs.map((s) => ({ params: [s] })),
@@ -56,7 +56,8 @@ function runReference(name: OptimizerName, options: object): Run {
     const n = theta.length
     const p = Float32Array.from(theta)
     const s = initState(name, o, n, (k) => new Float32Array(k))
-    for (let t = 1; t <= STEPS; t++) referenceStep(name, o, p, grads[t - 1], s, t, f32)
+    const shape = REGISTRY[name].shape?.(n)
+    for (let t = 1; t <= STEPS; t++) referenceStep(name, o, p, grads[t - 1], s, t, f32, shape)
     params.push(p)
     states.push(s as Record<string, Float32Array>)
   }

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { init } from '../src/index.js'
 import { randomData } from './helpers.js'
 import { f64, initState, referenceStep } from './reference.js'
-import { CASES, OPTIMIZERS, REGISTRY } from './registry.js'
+import { CASES, OPTIMIZERS, REGISTRY, spec as specFor } from './registry.js'
 
 const N = 1000
 const STEPS = 50
@@ -25,11 +25,11 @@ describe.each([true, false])('float32 kernels vs float64 reference (simd: %s)', 
     const p64 = Float64Array.from(theta)
     const s64 = initState(name, o, N, (k) => new Float64Array(k))
     const path = new Float64Array(N)
-    const spec = { param: Float32Array.from(theta), grad: new Float32Array(N) }
+    const spec = specFor(name, Float32Array.from(theta), new Float32Array(N))
     const opt = new OPTIMIZERS[name]([spec], options)
     for (let t = 1; t <= STEPS; t++) {
       const before = Float64Array.from(p64)
-      referenceStep(name, o, p64, grads[t - 1], s64, t, f64)
+      referenceStep(name, o, p64, grads[t - 1], s64, t, f64, spec.shape)
       spec.grad.set(grads[t - 1])
       opt.step()
       let worst = 0

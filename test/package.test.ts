@@ -17,9 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium } from './chromium.js'
 
 /** The packed-size budget the README states. */
-const BUDGET_BYTES = 90_000
+const BUDGET_BYTES = 96_000
 /** The main entry's JavaScript, gzipped: the subpath wasm-optim/tfjs must not grow it (README). */
-const MAIN_ENTRY_GZIP_BYTES = 34_000
+const MAIN_ENTRY_GZIP_BYTES = 37_500
 /** What wasm-optim/tfjs adds to the package, compressed. */
 const TFJS_GZIP_BYTES = 10_000
 const repo = resolve('.')

@@ -7,7 +7,7 @@ import { init, type Optimizer, type OptimizerName } from '../src/index.js'
 import { view } from '../src/runtime.js'
 import { firstBitDifference } from './helpers.js'
 import { f32, initState, referenceStep } from './reference.js'
-import { NAMES, OPTIMIZERS, REGISTRY } from './registry.js'
+import { NAMES, OPTIMIZERS, REGISTRY, spec as specFor } from './registry.js'
 
 const lr = fc.double({ min: 0, max: 1, noNaN: true })
 
@@ -55,7 +55,7 @@ async function runWasm(
   grads: Float32Array[],
 ) {
   await init({ simd })
-  const spec = { param: Float32Array.from(theta), grad: new Float32Array(theta.length) }
+  const spec = specFor(name, Float32Array.from(theta), new Float32Array(theta.length))
   const opt: Optimizer<object> = new OPTIMIZERS[name]([spec], options)
   for (const g of grads) {
     spec.grad.set(g)
@@ -91,7 +91,7 @@ describe('properties', () => {
         const p = Float32Array.from(theta)
         const s = initState(name, o, p.length, (k) => new Float32Array(k))
         grads.forEach((g, t) => {
-          referenceStep(name, o, p, g, s, t + 1, f32)
+          referenceStep(name, o, p, g, s, t + 1, f32, REGISTRY[name].shape?.(p.length))
         })
         expect(firstBitDifference(simd.param, p), 'SIMD θ').toBe(-1)
         expect(firstBitDifference(scalar.param, p), 'scalar θ').toBe(-1)
@@ -141,11 +141,12 @@ describe('properties', () => {
     await fc.assert(
       fc.asyncProperty(arbitrary, async ([name, key, value]) => {
         const ctor = OPTIMIZERS[name]
-        const spec = { param: new Float32Array([1, -2, 3]), grad: new Float32Array([0.5, 0.5, -0.5]) }
-        const isFlag = typeof (ctor.defaults as Record<string, unknown>)[key] === 'boolean'
-        if (isFlag && typeof value === 'boolean') return
-        // A value of the wrong type is a TypeError, a number out of range a RangeError.
-        const type = typeof value === 'number' && !isFlag && key !== 'betas' ? RangeError : TypeError
+        const spec = specFor(name, new Float32Array([1, -2, 3]), new Float32Array([0.5, 0.5, -0.5]))
+        const kind = typeof (ctor.defaults as Record<string, unknown>)[key]
+        if (kind === 'boolean' && typeof value === 'boolean') return
+        // A value of the wrong type is a TypeError, a number out of range a RangeError (an option
+        // whose default is an array, a flag or a string takes no number at all: a TypeError).
+        const type = typeof value === 'number' && kind === 'number' ? RangeError : TypeError
         expect(() => new ctor([spec], { [key]: value })).toThrow(type)
         expect(() => new ctor([spec], { [key]: value })).toThrow(new RegExp(`: ${key}`))
         const opt = new ctor([spec])

@@ -22,6 +22,8 @@ export interface Rule {
   initial?(o: Options, buffer: string): number
   /** One step at step count t (t = 1 first): computes what depends on t alone, returns the update of element i. */
   step(o: Options, t: number, r: Round): (p: Vec, g: Vec, s: State, i: number) => void
+  /** For a method that steps each parameter whole (Muon), one step of a parameter of this shape, in place of `step`. */
+  whole?(o: Options, t: number, r: Round, shape: readonly number[], p: Vec, g: Vec, s: State): void
 }
 
 /** The smallest normal float32, 2⁻¹²⁶: below it a value is subnormal. */
@@ -416,6 +418,67 @@ export const RULES: Record<OptimizerName, Rule> = {
       }
     },
   },
+  Muon: {
+    state: () => ['b'],
+    step() {
+      throw new Error('Muon steps whole parameters: see whole()')
+    },
+    whole(o, _t, r, shape, p, g, s) {
+      const rows = shape[0]
+      const cols = shape.slice(1).reduce((a, b) => a * b, 1)
+      const n = rows * cols
+      const wide = rows <= cols
+      const m = wide ? rows : cols
+      const w = wide ? cols : rows
+      const MU = r(o.momentum)
+      const u = new Float64Array(n)
+      for (let i = 0; i < n; i++) {
+        s.b[i] = r(r(MU * s.b[i]) + g[i])
+        u[i] = o.nesterov ? r(g[i] + r(MU * s.b[i])) : s.b[i]
+      }
+      // X (m × w): u, or its transpose.
+      let x = new Float64Array(n)
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) x[wide ? i * cols + j : j * rows + i] = u[i * cols + j]
+      const scale = r(1 / (Math.sqrt(sumsq(x)) + o.eps))
+      x = x.map((v) => r(scale * v))
+      const [A, B, C] = o.nsCoefficients.map(r)
+      /** out (rows × cols) = L (rows × k) · R (k × cols), each sum from 0 in k order, rounded by r. */
+      const product = (L: Float64Array, R: Float64Array, rs: number, k: number, cs: number) => {
+        const out = new Float64Array(rs * cs)
+        for (let i = 0; i < rs; i++) {
+          for (let j = 0; j < cs; j++) {
+            let acc = 0
+            for (let q = 0; q < k; q++) acc = r(acc + r(L[i * k + q] * R[q * cs + j]))
+            out[i * cs + j] = acc
+          }
+        }
+        return out
+      }
+      for (let step = 0; step < o.nsSteps; step++) {
+        const xt = new Float64Array(n)
+        for (let i = 0; i < m; i++) for (let j = 0; j < w; j++) xt[j * m + i] = x[i * w + j]
+        const a = product(x, xt, m, w, m)
+        const a2 = product(a, a, m, m, m)
+        const M = a.map((v, i) => r(r(B * v) + r(C * a2[i])))
+        const P = product(M, x, m, m, w)
+        x = x.map((v, i) => r(r(A * v) + P[i]))
+      }
+      const decay = r(1 - o.lr * o.weightDecay)
+      const lr = r(
+        o.adjustLr === 'original'
+          ? o.lr * Math.sqrt(Math.max(1, rows / cols))
+          : 0.2 * o.lr * Math.sqrt(Math.max(rows, cols)),
+      )
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const at = i * cols + j
+          const pi = decay !== 1 ? r(decay * p[at]) : p[at]
+          p[at] = r(pi - r(lr * x[wide ? at : j * rows + i]))
+        }
+      }
+    },
+  },
 }
 
 /**
@@ -451,11 +514,43 @@ export function initState(name: OptimizerName, o: Options, n: number, make: (n: 
 }
 
 /**
- * One step of optimizer `name` with full options `o` at step count t over all elements; when
- * flushing subnormals, every FLUSH_EVERY-th step ends by flushing every state buffer.
+ * Σ x² as the kernels take it: in float64, chunks of 8192 elements in order, each chunk's four
+ * running sums (element i to sum i mod 4) combined as (s0 + s1) + (s2 + s3), then its tail.
  */
-export function referenceStep(name: OptimizerName, o: Options, p: Vec, g: Vec, s: State, t: number, r: Round): void {
-  const update = RULES[name].step(o, t, r)
-  for (let i = 0; i < p.length; i++) update(p, g, s, i)
+export function sumsq(x: ArrayLike<number>): number {
+  let sum = 0
+  for (let off = 0; off < x.length; off += 8192) {
+    const end = Math.min(off + 8192, x.length)
+    const body = off + ((end - off) & ~3)
+    const s = [0, 0, 0, 0]
+    for (let i = off; i < body; i++) s[(i - off) & 3] += x[i] * x[i]
+    let chunk = s[0] + s[1] + (s[2] + s[3])
+    for (let i = body; i < end; i++) chunk += x[i] * x[i]
+    sum += chunk
+  }
+  return sum
+}
+
+/**
+ * One step of optimizer `name` with full options `o` at step count t over all elements (a
+ * method that steps whole parameters gets `shape`, by default [1, length]); when flushing
+ * subnormals, every FLUSH_EVERY-th step ends by flushing every state buffer.
+ */
+export function referenceStep(
+  name: OptimizerName,
+  o: Options,
+  p: Vec,
+  g: Vec,
+  s: State,
+  t: number,
+  r: Round,
+  shape: readonly number[] = [1, p.length],
+): void {
+  const rule = RULES[name]
+  if (rule.whole) rule.whole(o, t, r, shape, p, g, s)
+  else {
+    const update = rule.step(o, t, r)
+    for (let i = 0; i < p.length; i++) update(p, g, s, i)
+  }
   if (flushes(o) && t % FLUSH_EVERY === 0) for (const b of Object.values(s)) b.set(b.map(ftz))
 }

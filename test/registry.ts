@@ -3,7 +3,7 @@
 // TypeScript baseline in bench/plain.ts (PLAIN); test/registry.test.ts fails, naming what is
 // missing, when an optimizer lacks any of them. Every suite takes its list from here.
 import fc from 'fast-check'
-import { type Optimizer, type OptimizerName, optimizers, type Params } from '../src/index.js'
+import { type Optimizer, type OptimizerName, optimizers, type Params, parameter } from '../src/index.js'
 
 export interface OptimizerInfo {
   /**
@@ -20,6 +20,11 @@ export interface OptimizerInfo {
   converges: { quadratic: object; rosenbrock: object | null }[]
   /** Float64 tolerance, relative to |θ| + path length, where 1e-5 is too tight (with the reason). */
   float64Tolerance?: number
+  /**
+   * For a method that needs shaped parameters (Muon: matrices), the shape the element-wise
+   * suites give a parameter of n elements; test/muon.test.ts tests real matrices.
+   */
+  shape?: (n: number) => readonly number[]
 }
 
 /** Every combination of the choices on each axis. */
@@ -177,6 +182,27 @@ export const REGISTRY: Record<OptimizerName, OptimizerInfo> = {
     ranges: fc.record({ lr, betas, eps: small, weightDecay: small, decoupledWeightDecay: bool, maximize: bool }),
     converges: [{ quadratic: { lr: 0.05 }, rosenbrock: { lr: 0.01 } }],
   },
+  Muon: {
+    // As 1 × n matrices in the element-wise suites: Newton–Schulz then normalises the momentum.
+    shape: (n) => [1, n],
+    paths: combos(
+      [{ lr: 0.02 }],
+      [{}, { nesterov: false }],
+      [{}, { weightDecay: 0 }],
+      [{}, { adjustLr: 'matchRmsAdamw', nsSteps: 3 }],
+    ),
+    ranges: fc.record({
+      lr,
+      momentum: unit,
+      weightDecay: small,
+      nesterov: bool,
+      eps: fc.double({ min: 1e-9, max: 0.1, noNaN: true }),
+      nsSteps: fc.integer({ min: 1, max: 6 }),
+      adjustLr: fc.constantFrom('original', 'matchRmsAdamw'),
+    }),
+    // Every step has length lr·√max(1, rows/cols) whatever the gradient: it settles within about lr.
+    converges: [{ quadratic: { lr: 0.05, weightDecay: 0 }, rosenbrock: { lr: 3e-3, weightDecay: 0 } }],
+  },
   ScheduleFreeAdamW: {
     paths: combos([lr01], [{}, { maximize: true }], decay, [{}, { warmupSteps: 10, rPower: 0.5, weightLrPower: 1 }]),
     ranges: fc.record({
@@ -198,6 +224,18 @@ export const REGISTRY: Record<OptimizerName, OptimizerInfo> = {
 export type Ctor = (new (params: Params<any>, options?: any) => Optimizer<any>) & { defaults: object }
 export const OPTIMIZERS = optimizers as unknown as Record<OptimizerName, Ctor>
 export const NAMES = Object.keys(optimizers) as OptimizerName[]
+
+/** A `{ param, grad }` pair for optimizer `name`, with the shape it needs if it needs one. */
+export function spec(name: OptimizerName, param: Float32Array, grad: Float32Array) {
+  const shape = REGISTRY[name]?.shape?.(param.length)
+  return shape ? { param, grad, shape } : { param, grad }
+}
+
+/** A parameter() for optimizer `name`, with the shape it needs if it needs one. */
+export function param(name: OptimizerName, init: number | ArrayLike<number>) {
+  const n = typeof init === 'number' ? init : init.length
+  return parameter(init, { shape: REGISTRY[name]?.shape?.(n) })
+}
 
 /** Every (optimizer, options) pair of every optimizer's paths. */
 export const CASES: [OptimizerName, object][] = NAMES.flatMap((name) =>

@@ -10,7 +10,7 @@ import { Pass } from '../src/parallel.js'
 import { runtime, view } from '../src/runtime.js'
 import { FATAL, FAULT } from '../src/threads.js'
 import { firstBitDifference, randomData } from './helpers.js'
-import { CASES, OPTIMIZERS } from './registry.js'
+import { CASES, OPTIMIZERS, param, spec } from './registry.js'
 
 const STEPS = 18 // past the 16th, where the state flush runs
 const LENGTHS = [...Array.from({ length: 68 }, (_, n) => n), 8191, 8192, 8193, 16383, 16384, 16385, 100_003]
@@ -27,7 +27,7 @@ interface Run {
 /** One optimizer over every length (a group each, so that groups differ in size), stepped STEPS times with clipping and the non-finite check on. */
 function run(name: OptimizerName, options: object): Run {
   const specs = DATA.map((d, i) =>
-    PLAIN(i) ? { param: Float32Array.from(d.theta), grad: new Float32Array(d.theta.length) } : parameter(d.theta),
+    PLAIN(i) ? spec(name, Float32Array.from(d.theta), new Float32Array(d.theta.length)) : param(name, d.theta),
   )
   const opt: Optimizer<object> = new OPTIMIZERS[name](
     specs.map((s) => ({ params: [s] })),

@@ -40,10 +40,10 @@ const COLORS = [
   '#f7b6d2',
 ]
 
-/** Every optimizer of the library (the paper's four first), at the lr above or its default. */
+/** Every optimizer of the library (the paper's four first), at the lr above or its default; not Muon, which takes only the weight matrices of the perceptron. */
 const ORDER = [
   ...(Object.keys(PAPER) as OptimizerName[]),
-  ...(Object.keys(optimizers) as OptimizerName[]).filter((n) => !PAPER[n]),
+  ...(Object.keys(optimizers) as OptimizerName[]).filter((n) => !PAPER[n] && n !== 'Muon'),
 ]
 export const CHOICES: Record<string, Choice> = Object.fromEntries(
   ORDER.map((name, i) => {

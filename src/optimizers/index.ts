@@ -8,6 +8,7 @@ import { Adam, AdamW } from './adam.js'
 import { Adamax } from './adamax.js'
 import { MSGD, MSSD, MSVAG, SSD, SVAG } from './family.js'
 import { Lion } from './lion.js'
+import { Muon } from './muon.js'
 import { NAdam } from './nadam.js'
 import { RAdam } from './radam.js'
 import { RMSprop } from './rmsprop.js'
@@ -32,6 +33,7 @@ export const optimizers = {
   NAdam,
   RAdam,
   ScheduleFreeAdamW,
+  Muon,
 } as const
 
 /** The name of an optimizer in {@link optimizers}. */

@@ -217,8 +217,10 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
     ),
   }
   // Schedule-Free is left out: its parameters switch between y and x (train()/eval()), which a
-  // TF.js model's variables would have to follow; not through this entry yet.
-  const names = (Object.keys(optimizers) as OptimizerName[]).filter((n) => n !== 'ScheduleFreeAdamW')
+  // TF.js model's variables would have to follow; not through this entry yet. Muon too: it takes
+  // matrices only, and a TF.js model hands one optimizer its biases as well (Keras gives those to
+  // AdamW inside its Muon; not here yet).
+  const names = (Object.keys(optimizers) as OptimizerName[]).filter((n) => n !== 'ScheduleFreeAdamW' && n !== 'Muon')
   const library = Object.fromEntries(
     names.map((name) => [name, define(kind(`WasmOptim${name}`, optimizers[name] as unknown as Ctor, ownSlots))]),
   ) as Partial<Record<OptimizerName, (config: AdapterConfig) => WasmOptimizer>>

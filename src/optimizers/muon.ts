@@ -1,0 +1,265 @@
+import type { Kernels } from '../kernels.js'
+import { Optimizer, type OptimizerOptions, type Params, WHOLE } from '../optimizer.js'
+import { addCall, Pass } from '../parallel.js'
+import { oneOf } from '../params.js'
+import { MIN_PARALLEL_ASLEEP, poolFor, runtime, view } from '../runtime.js'
+import type { Checker } from '../validate.js'
+import { CHUNK, type Slot } from '../walk.js'
+
+/** Options of {@link Muon}: per parameter group. */
+export interface MuonOptions {
+  /** Learning rate, ≥ 0. Default 1e-3. */
+  lr: number
+  /** Decoupled weight decay, ≥ 0: θ ← θ·(1 − lr·wd). Default 0.1. */
+  weightDecay: number
+  /** Momentum μ in [0, 1). Default 0.95. */
+  momentum: number
+  /** Nesterov momentum: orthogonalise g + μ·B instead of B. Default true. */
+  nesterov: boolean
+  /** ε in X = B̃/(‖B̃‖_F + ε), ≥ 0. Default 1e-7. */
+  eps: number
+  /** Newton–Schulz iterations, an integer ≥ 1. Default 5. */
+  nsSteps: number
+  /** (a, b, c) of the quintic Newton–Schulz step X ← aX + (bA + cA²)X. Default [3.4445, −4.775, 2.0315]. */
+  nsCoefficients: [number, number, number]
+  /**
+   * How the learning rate is scaled to the matrix's shape (rows × cols): 'original' (Keller
+   * Jordan's, PyTorch's default) lr·√max(1, rows/cols); 'matchRmsAdamw' (Moonshot's) 0.2·lr·√max(rows, cols),
+   * so that the update's RMS matches AdamW's and AdamW's learning rate and weight decay carry over.
+   */
+  adjustLr: 'original' | 'matchRmsAdamw'
+}
+
+/** This step's numbers for a group, before the shape's learning-rate adjustment. */
+interface MuonScalars {
+  mu: number
+  nesterov: boolean
+  decay: number
+}
+
+/** Rows and columns of a parameter's matrix view: [shape[0], product of the rest]. */
+const matrixOf = (shape: readonly number[]) => [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)] as const
+
+/** Multiply-adds from which a matrix product splits over the helper threads (about 50 µs of work). */
+const PARALLEL_PRODUCT = 1 << 21
+
+/**
+ * Muon, momentum orthogonalised by Newton–Schulz (Jordan et al. 2024, "Muon: An optimizer for
+ * hidden layers in neural networks"; PyTorch's `torch.optim.Muon`), for 2-D weight matrices:
+ *
+ *     B ← μ·B + g;   B̃ = g + μ·B (Nesterov) or B
+ *     X = B̃/(‖B̃‖_F + ε), transposed if rows > cols
+ *     k times:  A = X·Xᵀ;  X ← a·X + (b·A + c·A²)·X          (a, b, c) = (3.4445, −4.775, 2.0315)
+ *     O = X, transposed back;   θ ← θ·(1 − lr·wd);   θ ← θ − lr'·O
+ *
+ * with lr' = lr·√max(1, rows/cols) ('original') or 0.2·lr·√max(rows, cols) ('matchRmsAdamw').
+ * The quintic's coefficients maximise its slope at zero (Bernstein & Newhouse 2024 on
+ * Newton–Schulz; Jordan et al.): O approximates the orthogonal factor U·Vᵀ of B̃, with singular
+ * values between about 0.7 and 1.2 rather than exactly 1. Every parameter needs a shape
+ * (`{ param, grad, shape }` or `parameter(n, { shape })`) of two dimensions or more (more are read
+ * as [shape[0], product of the rest], as PyTorch does for filters); biases, gains, embeddings
+ * and the output layer belong to another optimizer (AdamW). The matrix products run in wasm SIMD
+ * (register-tiled, B packed) and split over the helper threads; scratch for them is allocated
+ * once, here, for the largest matrix. Defaults: lr 1e-3, weightDecay 0.1, momentum 0.95,
+ * nesterov true, eps 1e-7, nsSteps 5, adjustLr 'original'.
+ *
+ * @example
+ * const w = parameter(784 * 64, { shape: [64, 784] })
+ * const opt = new Muon([w], { lr: 0.02 })
+ */
+export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
+  /** The options a group gets where it does not set them. */
+  static readonly defaults: MuonOptions = {
+    lr: 1e-3,
+    weightDecay: 0.1,
+    momentum: 0.95,
+    nesterov: true,
+    eps: 1e-7,
+    nsSteps: 5,
+    nsCoefficients: [3.4445, -4.775, 2.0315],
+    adjustLr: 'original',
+  }
+
+  /** Scratch: X, a transposed or packed copy, a product (each rows·cols floats); A, its packed copy, A² (each min² floats). */
+  #scratch: { block: number; x: number; t: number; p: number; a: number; ap: number; a2: number } | undefined
+
+  /**
+   * @param params the parameters, each with a shape of two dimensions or more, or groups of them with their own options
+   * @param options the options of every group that does not set its own, the non-finite policy and the subnormal mode
+   */
+  constructor(params: Params<MuonOptions>, options?: Partial<MuonOptions & OptimizerOptions>) {
+    super('Muon', WHOLE, params, Muon.defaults, options)
+    let big = 0
+    let small = 0
+    try {
+      this.slots.forEach((group, i) => {
+        group.forEach((s, j) => {
+          const where = `Muon: paramGroups[${i}].params[${j}]${s.name ? ` ('${s.name}')` : ''}`
+          const advice =
+            'Muon updates weight matrices only: give 1-D parameters (biases, gains), embeddings and the ' +
+            'output layer to AdamW, in a second optimizer'
+          if (!s.shape)
+            throw new TypeError(
+              `${where} has no shape: give { param, grad, shape } or parameter(n, { shape }). ${advice}`,
+            )
+          if (s.shape.length < 2) throw new RangeError(`${where} has shape [${s.shape.join(', ')}]. ${advice}`)
+          const [rows, cols] = matrixOf(s.shape)
+          big = Math.max(big, rows * cols)
+          small = Math.max(small, Math.min(rows, cols) ** 2)
+        })
+      })
+    } catch (e) {
+      this.dispose()
+      throw e
+    }
+    const arena = runtime().arena
+    const bytes = (n: number) => Math.ceil(n / 4) * 16
+    const block = arena.alloc(3 * bytes(big) + 3 * bytes(small))
+    this.#scratch = {
+      block,
+      x: block,
+      t: block + bytes(big),
+      p: block + 2 * bytes(big),
+      a: block + 3 * bytes(big),
+      ap: block + 3 * bytes(big) + bytes(small),
+      a2: block + 3 * bytes(big) + 2 * bytes(small),
+    }
+  }
+
+  protected override check(o: MuonOptions, c: Checker): void {
+    c.nonNegative('lr')
+    c.nonNegative('weightDecay')
+    c.unit('momentum')
+    c.flag('nesterov')
+    c.nonNegative('eps')
+    const steps = c.range('nsSteps', 1, 1000, true)
+    if (!Number.isInteger(steps)) c.fail(`nsSteps must be an integer in [1, 1000], got ${steps}`)
+    const k = o.nsCoefficients
+    if (!Array.isArray(k) || k.length !== 3 || !k.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw new TypeError(
+        `${c.where}: nsCoefficients must be an array [a, b, c] of three finite numbers, got ${JSON.stringify(k)}`,
+      )
+    }
+    oneOf(`${c.where}: adjustLr`, o.adjustLr, ['original', 'matchRmsAdamw'])
+  }
+
+  protected override buffers() {
+    return ['b'] as const
+  }
+
+  protected override scalars(o: MuonOptions): MuonScalars {
+    return { mu: o.momentum, nesterov: o.nesterov, decay: 1 - o.lr * o.weightDecay }
+  }
+
+  /** Frees the scratch with the state. */
+  override dispose(): void {
+    if (this.#scratch) runtime().arena.free(this.#scratch.block)
+    this.#scratch = undefined
+    super.dispose()
+  }
+
+  protected override stepWhole(s: Slot, c: MuonScalars, index: number): void {
+    const o = this.paramGroups[index]
+    const k = runtime().kernels
+    const sc = this.#scratch!
+    const [rows, cols] = matrixOf(s.shape!)
+    const n = rows * cols
+    const wide = rows <= cols
+    const m = wide ? rows : cols // X is m × w, m ≤ w
+    const w = wide ? cols : rows
+    // The gradient, copied in where it is a plain array.
+    let g = s.g
+    if (s.grad.user) {
+      view(sc.t, n).set(s.grad.user)
+      g = sc.t
+    }
+    if (wide) k.muonMomentum(g, s.state.b, sc.x, n, c.mu, c.nesterov)
+    else {
+      k.muonMomentum(g, s.state.b, sc.p, n, c.mu, c.nesterov)
+      k.transpose(sc.p, sc.x, rows, cols)
+    }
+    let sum = 0
+    for (let off = 0; off < n; off += CHUNK) sum += k.sumsq(sc.x + 4 * off, Math.min(CHUNK, n - off))
+    k.scale(sc.x, n, 1 / (Math.sqrt(sum) + o.eps))
+    const [a, b, cc] = o.nsCoefficients
+    for (let step = 0; step < o.nsSteps; step++) {
+      k.packT(sc.x, sc.t, m, w)
+      this.#symmetric(k, sc.x, sc.t, sc.a, m, w)
+      k.pack(sc.a, sc.ap, m, m)
+      this.#symmetric(k, sc.a, sc.ap, sc.a2, m, m)
+      k.lincomb(sc.a, sc.a2, sc.a, m * m, b, cc)
+      k.pack(sc.x, sc.t, m, w)
+      this.#product(k, sc.a, sc.t, sc.p, m, m, w)
+      k.lincomb(sc.x, sc.p, sc.x, n, a, 1)
+    }
+    let out = sc.x
+    if (!wide) {
+      k.transpose(sc.x, sc.p, m, w)
+      out = sc.p
+    }
+    const lr =
+      o.adjustLr === 'original'
+        ? o.lr * Math.sqrt(Math.max(1, rows / cols))
+        : 0.2 * o.lr * Math.sqrt(Math.max(rows, cols))
+    if (s.param.user) {
+      const theta = view(sc.t, n)
+      theta.set(s.param.user)
+      k.muonUpdate(sc.t, out, n, c.decay, lr)
+      s.param.user.set(view(sc.t, n))
+    } else {
+      k.muonUpdate(s.p, out, n, c.decay, lr)
+    }
+  }
+
+  /** C (m × n) = A (m × k) · B, B packed: in bands of rows over the helper threads where it is large enough. */
+  #product(k: Kernels, a: number, bp: number, out: number, m: number, kk: number, n: number): void {
+    const pool = runtime().pool && m * kk * n >= PARALLEL_PRODUCT ? poolFor(MIN_PARALLEL_ASLEEP) : undefined
+    if (!pool) {
+      k.matmul(a, bp, out, m, kk, n)
+      return
+    }
+    const bands = bandsOf(m, 2 * pool.threads, (i) => i)
+    const pass = new Pass(pool, 0, bands.length, 0)
+    for (const [i0, i1] of bands) addCall(pass, 'matmul', [a + 4 * i0 * kk, bp, out + 4 * i0 * n, i1 - i0, kk, n])
+    pass.run()
+  }
+
+  /** C (m × m) = A (m × k) · B, symmetric, B packed: the upper triangle in bands (by work) over the helpers, then the mirror. */
+  #symmetric(k: Kernels, a: number, bp: number, out: number, m: number, kk: number): void {
+    const pool = runtime().pool && (m * m * kk) / 2 >= PARALLEL_PRODUCT ? poolFor(MIN_PARALLEL_ASLEEP) : undefined
+    if (!pool) {
+      k.matmulSym(a, bp, out, m, kk, 0, m)
+      k.mirror(out, m, 0, m)
+      return
+    }
+    // Row i of the upper triangle costs m − i: bands of equal work.
+    const bands = bandsOf(m, 2 * pool.threads, (i) => i * m - (i * (i - 1)) / 2)
+    const pass = new Pass(pool, 0, bands.length, 0)
+    for (const [i0, i1] of bands) addCall(pass, 'matmulSym', [a, bp, out, m, kk, i0, i1])
+    pass.run()
+    const mirror = new Pass(pool, 0, bands.length, 0)
+    for (const [i0, i1] of bandsOf(m, 2 * pool.threads, (i) => (i * i) / 2)) addCall(mirror, 'mirror', [out, m, i0, i1])
+    mirror.run()
+  }
+}
+
+/**
+ * Splits rows 0..m into about `count` bands of equal work, `work(i)` being the work of rows
+ * 0..i (increasing), at multiples of 4 (the tiles' rows). Empty bands are left out.
+ */
+function bandsOf(m: number, count: number, work: (i: number) => number): [number, number][] {
+  const total = work(m)
+  const out: [number, number][] = []
+  let start = 0
+  for (let b = 1; b <= count && start < m; b++) {
+    let end = m
+    if (b < count) {
+      end = start
+      while (end < m && work(end) < (total * b) / count) end += 4
+      end = Math.min(m, end)
+    }
+    if (end > start) out.push([start, end])
+    start = end
+  }
+  return out
+}
