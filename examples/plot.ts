@@ -78,8 +78,15 @@ export function chart(series: Series[], opts: ChartOptions): string {
     const text = !opts.logY ? fmt(t) : Number.isInteger(t) ? `1e${t}` : String(+v.toPrecision(2))
     out.push(tag('text', { x: M.left - 6, y: sy(v) + 4, 'text-anchor': 'end', 'font-size': 11 }, text))
   }
-  for (const t of ticks(0, xMax))
-    out.push(tag('text', { x: sx(t), y: H - M.bottom + 16, 'text-anchor': 'middle', 'font-size': 11 }, String(t)))
+  // An x label is centred under its tick, but moved left as far as it must to stay inside the
+  // box (about 6.2 px per character at 11 px): the last one used to be cut off at the edge.
+  for (const t of ticks(0, xMax)) {
+    const half = 3.1 * String(t).length
+    const x = Math.min(sx(t), W - 1 - half)
+    out.push(
+      tag('text', { x: +x.toFixed(1), y: H - M.bottom + 16, 'text-anchor': 'middle', 'font-size': 11 }, String(t)),
+    )
+  }
   out.push(
     tag('text', { x: (M.left + W - M.right) / 2, y: H - 4, 'text-anchor': 'middle', 'font-size': 12 }, opts.xLabel),
   )

@@ -1,6 +1,8 @@
 // The demo page as a user meets it: build it with Vite, serve it, open it in headless Chromium,
-// train the four default optimizers for a few seconds, and check that the page stays
-// responsive, the loss falls and both charts have points. Saves test-output/demo.png.
+// press Train with nothing ticked (it must say so), then train the four default optimizers for a
+// few seconds, and check that the page stays responsive, the loss falls, all four panels (loss,
+// accuracy, mean γ, P(sign right)) have points, no label leaves its chart, nothing 404s (the
+// favicon did), and Stop says it stopped. Saves test-output/demo.png (docs/demo.png is a copy).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { chromium as playwright } from 'playwright'
@@ -25,8 +27,20 @@ describe('demo page (examples/browser)', () => {
       const page = await browser.newPage({ viewport: { width: 1060, height: 900 } })
       const errors: string[] = []
       page.on('pageerror', (e) => errors.push(String(e)))
+      const failed: string[] = []
+      page.on('response', (r) => {
+        if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`)
+      })
       await page.goto(server.resolvedUrls!.local[0])
       await page.locator('#start:not([disabled])').waitFor({ timeout: 20_000 })
+      // Nothing ticked: Train says what is missing instead of doing nothing.
+      const ticked = await page.$$eval('#optimizers input:checked', (inputs) =>
+        inputs.map((i) => (i as HTMLInputElement).value),
+      )
+      for (const key of ticked) await page.uncheck(`#optimizers input[value="${key}"]`)
+      await page.click('#start')
+      await expect.poll(() => page.textContent('#status')).toMatch(/no optimizer ticked/)
+      for (const key of ticked) await page.check(`#optimizers input[value="${key}"]`)
       await page.click('#start')
       await page.locator('#status', { hasText: 'Web Worker' }).waitFor({ timeout: 20_000 })
       // The main thread stays free while the worker trains: a timer keeps firing on time.
@@ -41,11 +55,28 @@ describe('demo page (examples/browser)', () => {
       })
       await page.waitForFunction(
         () =>
-          [...document.querySelectorAll('#acc-chart polyline')].every((p) => Number(p.getAttribute('data-count')) >= 2),
+          ['#acc-chart', '#gamma-chart', '#sign-chart'].every((chart) =>
+            [...document.querySelectorAll(`${chart} polyline`)].every((p) => Number(p.getAttribute('data-count')) >= 2),
+          ),
         null,
         { timeout: 60_000 },
       )
       await page.click('#stop')
+      await page.locator('#status', { hasText: /stopped after \d+ steps/ }).waitFor({ timeout: 20_000 })
+      // Every label inside its chart's 480 × 280 box; the legend is one list above the charts, none inside them.
+      const outside = await page.$$eval('.charts svg text', (texts) =>
+        texts
+          .filter((t) => {
+            const box = t.getBoundingClientRect()
+            const svg = t.closest('svg')!.getBoundingClientRect()
+            return box.left < svg.left || box.top < svg.top || box.right > svg.right || box.bottom > svg.bottom
+          })
+          .map((t) => t.textContent),
+      )
+      const legend = await page.$$eval('#legend li', (items) => items.map((i) => (i as HTMLElement).dataset.key))
+      const lens = await page.$$eval('#gamma-chart polyline, #sign-chart polyline', (lines) =>
+        lines.map((l) => (l.getAttribute('points') ?? '').split(' ').map((xy) => Number(xy.split(',')[1]))),
+      )
       const curves = await page.$$eval('#loss-chart polyline', (lines) =>
         lines.map((l) => ({
           key: l.getAttribute('data-key'),
@@ -61,6 +92,12 @@ describe('demo page (examples/browser)', () => {
       mkdirSync('test-output', { recursive: true })
       await page.screenshot({ path: 'test-output/demo.png', fullPage: true })
       expect(errors).toEqual([])
+      expect(failed).toEqual([])
+      expect(outside).toEqual([])
+      expect(legend).toEqual(['msgd', 'mssd', 'msvag', 'adam'])
+      // γ in (0, 1] and P in [1/2, 1], drawn inside the plotting area (y from 22 to 246).
+      expect(lens).toHaveLength(8)
+      for (const ys of lens) for (const y of ys) expect(y > 22 && y < 246, String(y)).toBe(true)
       // Training on the main thread would block it for seconds; a busy CI machine still answers within 1 s.
       expect(lag).toBeLessThan(1000)
       expect(curves.map((c) => c.key)).toEqual(['msgd', 'mssd', 'msvag', 'adam'])

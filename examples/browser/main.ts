@@ -1,4 +1,6 @@
-// The page: pick optimizers, train them side by side in a Web Worker, watch the curves.
+// The page: pick optimizers, train them side by side in a Web Worker, watch the curves: the
+// training loss, the test accuracy, and the paper's lens from opt.stats(), mean γ and the
+// estimated probability that the gradient's sign is right.
 import { chart, type Series } from '../plot.js'
 import { CHOICES, type FromWorker, type ToWorker } from './optimizers.js'
 
@@ -8,8 +10,7 @@ const startButton = $<HTMLButtonElement>('#start')
 const stopButton = $<HTMLButtonElement>('#stop')
 const status = $<HTMLElement>('#status')
 const table = $<HTMLTableSectionElement>('#stats tbody')
-const lossChart = $<SVGSVGElement>('#loss-chart')
-const accChart = $<SVGSVGElement>('#acc-chart')
+const legend = $<HTMLUListElement>('#legend')
 
 for (const [key, c] of Object.entries(CHOICES)) {
   const label = document.createElement('label')
@@ -17,18 +18,33 @@ for (const [key, c] of Object.entries(CHOICES)) {
   picks.append(label)
 }
 
+/** The four panels: what each plots, and how. One legend above them all (#legend), so none covers a curve. */
+const PANELS = {
+  loss: {
+    svg: $<SVGSVGElement>('#loss-chart'),
+    opts: { xLabel: 'step', yLabel: 'training loss (EMA)', yRange: [0, 2.5] },
+  },
+  accuracy: { svg: $<SVGSVGElement>('#acc-chart'), opts: { xLabel: 'step', yLabel: 'test accuracy', yRange: [0, 1] } },
+  gamma: { svg: $<SVGSVGElement>('#gamma-chart'), opts: { xLabel: 'step', yLabel: 'mean γ', yRange: [0, 1] } },
+  sign: { svg: $<SVGSVGElement>('#sign-chart'), opts: { xLabel: 'step', yLabel: 'P(sign right)', yRange: [0.5, 1] } },
+} as const
+type Panel = keyof typeof PANELS
+
 let data: ArrayBuffer | undefined
 let worker: Worker | undefined
-let loss: Series[] = []
-let accuracy: Series[] = []
+let curves: Record<Panel, Series[]> = { loss: [], accuracy: [], gamma: [], sign: [] }
 const stats = new Map<
   string,
   { firstLoss: number; loss: number; accuracy: number; optimizerMicros: number; step: number }
 >()
 
 function redraw(): void {
-  lossChart.innerHTML = chart(loss, { xLabel: 'step', yLabel: 'training loss (EMA)', yRange: [0, 2.5] })
-  accChart.innerHTML = chart(accuracy, { xLabel: 'step', yLabel: 'test accuracy', yRange: [0, 1], legend: 'bottom' })
+  for (const [name, panel] of Object.entries(PANELS) as [Panel, (typeof PANELS)[Panel]][])
+    panel.svg.innerHTML = chart(curves[name], {
+      ...panel.opts,
+      yRange: [...panel.opts.yRange] as [number, number],
+      legend: 'none',
+    })
   table.replaceChildren(
     ...[...stats].map(([key, s]) => {
       const row = document.createElement('tr')
@@ -54,13 +70,18 @@ function scheduleRedraw(): void {
   })
 }
 
-function onMessage(m: FromWorker): void {
+const add = (panel: Panel, key: string, x: number, y: number | null) => {
+  if (y !== null && Number.isFinite(y)) curves[panel].find((s) => s.key === key)?.points.push([x, y])
+}
+
+function onMessage(m: FromWorker, from: Worker): void {
+  if (from !== worker) return // a stopped run's last messages
   if (m.type === 'ready') {
     status.textContent =
       `training in a Web Worker: ${m.simd ? 'SIMD' : 'scalar'} build, ${m.shared ? 'shared' : 'unshared'} memory; ` +
       `${m.train} training and ${m.test} test digits`
   } else if (m.type === 'progress') {
-    loss.find((s) => s.key === m.key)?.points.push([m.step, m.loss])
+    add('loss', m.key, m.step, m.loss)
     const s = stats.get(m.key)!
     if (Number.isNaN(s.firstLoss)) s.firstLoss = m.loss
     Object.assign(s, { loss: m.loss, step: m.step, optimizerMicros: m.optimizerMicros })
@@ -68,9 +89,17 @@ function onMessage(m: FromWorker): void {
     $<HTMLElement>('#speed').textContent = `${m.stepsPerSecond.toFixed(1)} steps per second (each optimizer)`
     scheduleRedraw()
   } else if (m.type === 'eval') {
-    accuracy.find((s) => s.key === m.key)?.points.push([m.step, m.accuracy])
+    add('accuracy', m.key, m.step, m.accuracy)
     stats.get(m.key)!.accuracy = m.accuracy
     scheduleRedraw()
+  } else if (m.type === 'lens') {
+    add('gamma', m.key, m.step, m.gamma)
+    add('sign', m.key, m.step, m.signProbability)
+    scheduleRedraw()
+  } else if (m.type === 'stopped') {
+    status.textContent = `stopped after ${m.step} steps: press Train to start again from the beginning`
+    worker?.terminate()
+    worker = undefined
   } else {
     status.textContent = `error: ${m.message}`
   }
@@ -78,17 +107,33 @@ function onMessage(m: FromWorker): void {
 
 function start(): void {
   const keys = [...picks.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value)
-  if (!data || keys.length === 0) return
+  if (!data) return
+  status.classList.toggle('warn', keys.length === 0)
+  if (keys.length === 0) {
+    status.textContent = 'no optimizer ticked: tick at least one above, then press Train'
+    return
+  }
   worker?.terminate()
-  loss = keys.map((key) => ({ key, label: CHOICES[key].label, color: CHOICES[key].color, points: [] }))
-  accuracy = keys.map((key) => ({ key, label: CHOICES[key].label, color: CHOICES[key].color, points: [] }))
+  const series = () => keys.map((key) => ({ key, label: CHOICES[key].label, color: CHOICES[key].color, points: [] }))
+  curves = { loss: series(), accuracy: series(), gamma: series(), sign: series() }
+  legend.replaceChildren(
+    ...keys.map((key) => {
+      const item = document.createElement('li')
+      item.style.setProperty('--c', CHOICES[key].color)
+      item.dataset.key = key
+      item.textContent = CHOICES[key].label
+      return item
+    }),
+  )
   stats.clear()
   for (const key of keys) stats.set(key, { firstLoss: NaN, loss: NaN, accuracy: NaN, optimizerMicros: 0, step: 0 })
-  worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })
-  worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data)
-  worker.onerror = (e) => (status.textContent = `worker error: ${e.message}`)
+  status.textContent = 'starting the Web Worker…'
+  const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })
+  worker = w
+  w.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data, w)
+  w.onerror = (e) => (status.textContent = `worker error: ${e.message}`)
   // The worker gets its own copy of the digits (7.8 MB), so a second run can start again.
-  worker.postMessage({ type: 'start', data: data.slice(0), optimizers: keys } satisfies ToWorker)
+  w.postMessage({ type: 'start', data: data.slice(0), optimizers: keys } satisfies ToWorker)
   startButton.disabled = true
   stopButton.disabled = false
   redraw()
@@ -96,6 +141,7 @@ function start(): void {
 
 function stop(): void {
   worker?.postMessage({ type: 'stop' } satisfies ToWorker)
+  status.textContent = 'stopping…'
   startButton.disabled = false
   stopButton.disabled = true
 }

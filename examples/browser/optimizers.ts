@@ -52,7 +52,10 @@ export const CHOICES: Record<string, Choice> = Object.fromEntries(
       o: object,
     ) => Optimizer<object>)
     const lr = PAPER[name]?.lr ?? LR[name] ?? cls.defaults.lr
-    const options = name === 'SGD' ? { lr, momentum: 0.9 } : { lr }
+    // M-SGD and M-SSD keep v as well when asked (trackVariance), so that stats() reports γ and
+    // P(sign right) for them too; the step itself does not change.
+    const options =
+      name === 'SGD' ? { lr, momentum: 0.9 } : name === 'MSGD' || name === 'MSSD' ? { lr, trackVariance: true } : { lr }
     const label = `${PAPER[name]?.label ?? name}${name === 'SGD' ? ' + momentum 0.9' : ''} (lr ${lr})`
     return [
       name.toLowerCase(),
@@ -74,4 +77,7 @@ export type FromWorker =
   | { type: 'ready'; simd: boolean; shared: boolean; train: number; test: number }
   | { type: 'progress'; key: string; step: number; loss: number; stepsPerSecond: number; optimizerMicros: number }
   | { type: 'eval'; key: string; step: number; accuracy: number }
+  /** opt.stats().total's mean γ and P(sign right); null where the optimizer's state does not give them. */
+  | { type: 'lens'; key: string; step: number; gamma: number | null; signProbability: number | null }
+  | { type: 'stopped'; step: number }
   | { type: 'error'; message: string }

@@ -1,6 +1,8 @@
 // The training loop, in a Web Worker so the page stays responsive. Every chosen optimizer trains
 // its own copy of the same MLP (same initial weights) on the same sequence of mini-batches of 64;
-// the worker reports the training loss every 10 steps and the test accuracy every 100.
+// the worker reports the training loss every 10 steps, the test accuracy every 100, and the
+// diagnostics of opt.stats() (mean γ, the estimated probability that the gradient's sign is right)
+// every LENS steps.
 import { init, parameter } from '../../src/index.js'
 import { rng } from '../rng.js'
 import { INPUT, initialise, pass, SIZE, workspace } from './mlp.js'
@@ -9,6 +11,7 @@ import { CHOICES, type FromWorker, type ToWorker } from './optimizers.js'
 const BATCH = 64
 const TRAIN = 8000
 const EVAL = 1000
+const LENS = 20
 
 let running = false
 const post = (m: FromWorker) => self.postMessage(m)
@@ -40,7 +43,9 @@ async function train(data: ArrayBuffer, keys: string[]): Promise<void> {
   const pick = rng(11)
   const started = performance.now()
   running = true
+  let lastStep = 0
   for (let step = 1; running; step++) {
+    lastStep = step
     for (let n = 0; n < BATCH; n++) {
       const k = Math.floor(pick() * TRAIN)
       y[n] = labels[k]
@@ -51,6 +56,11 @@ async function train(data: ArrayBuffer, keys: string[]): Promise<void> {
       const t0 = performance.now()
       r.opt.step()
       r.optMs += performance.now() - t0
+      if (step % LENS === 0) {
+        // After step() and before the next gradient: what the step just used.
+        const s = r.opt.stats().total
+        post({ type: 'lens', key: r.key, step, gamma: s.gamma?.mean ?? null, signProbability: s.signProbability })
+      }
       r.loss = Number.isNaN(r.loss) ? loss : 0.9 * r.loss + 0.1 * loss
     }
     if (step % 10 === 0) {
@@ -79,6 +89,7 @@ async function train(data: ArrayBuffer, keys: string[]): Promise<void> {
     r.opt.dispose()
     r.p.dispose()
   }
+  post({ type: 'stopped', step: lastStep })
 }
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
