@@ -344,6 +344,10 @@ describe.each(['cpu', 'wasm'])('wasm-optim/tfjs on the %s backend', (backend) =>
     expect(() => wo.adam(-1)).toThrow(/lr must be in \[0, ∞\), got -1/)
     expect(() => wo.msvag({ accumulate: 0 })).toThrow(/accumulate must be an integer ≥ 1, got 0/)
     expect(() => wo.create('Nope' as never)).toThrow(/no optimizer here is named "Nope"/)
+    // create() types its options by name: Adam's betas pass, a misspelling does not compile.
+    wo.create('Adam', { betas: [0.9, 0.99], learningRate: 1e-3 }).dispose()
+    // @ts-expect-error: 'beta' is not an option of Adam
+    expect(() => wo.create('Adam', { beta: 0.9 })).toThrow(/unknown option 'beta'/)
     const v = tf.variable(tf.tensor1d([1, 2, 3]))
     const opt = wo.adam(0.1)
     const bad = tf.tensor1d([1, 2])

@@ -29,6 +29,9 @@ export type LibraryOptions<O> = Partial<Omit<O, 'lr'>> & {
   subnormals?: SubnormalMode
 } & AdapterOptions
 
+/** The options of the optimizer named N (its class's `defaults` type). */
+export type OptionsOf<N extends OptimizerName> = (typeof optimizers)[N] extends { defaults: infer O } ? O : object
+
 /** What `tfjsOptimizers(tf)` returns: factories for every optimizer, each made on the given TF.js. */
 export interface TfjsOptimizers {
   /** tf.train.sgd's rule: θ ← θ − lr·g. */
@@ -65,8 +68,11 @@ export interface TfjsOptimizers {
     epsilon?: number,
     options?: AdapterOptions,
   ): WasmOptimizer
-  /** Any wasm-optim optimizer by its name in `optimizers` but ScheduleFreeAdamW (PyTorch's rules: `create('Adam')` is torch.optim.Adam's). */
-  create(name: OptimizerName, options?: LibraryOptions<object>): WasmOptimizer
+  /**
+   * Any wasm-optim optimizer by its name in `optimizers` but ScheduleFreeAdamW and Muon (PyTorch's
+   * rules: `create('Adam')` is torch.optim.Adam's), with that optimizer's options (typed by name).
+   */
+  create<N extends OptimizerName>(name: N, options?: LibraryOptions<OptionsOf<N>>): WasmOptimizer
   /** wasm-optim's AdamW: Adam with decoupled weight decay, which TF.js lacks. */
   adamw(options?: LibraryOptions<import('../index.js').AdamOptions>): WasmOptimizer
   /** wasm-optim's Lion. */
@@ -224,7 +230,7 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
   const library = Object.fromEntries(
     names.map((name) => [name, define(kind(`WasmOptim${name}`, optimizers[name] as unknown as Ctor, ownSlots))]),
   ) as Partial<Record<OptimizerName, (config: AdapterConfig) => WasmOptimizer>>
-  const create = (name: OptimizerName, options: LibraryOptions<object> = {}) => {
+  const create = (name: OptimizerName, options: object = {}) => {
     const make = library[name]
     if (!make) {
       throw new TypeError(
