@@ -13,8 +13,9 @@ export interface LensPoint {
 /** The four charts; `series(f)` gives one curve per method of f along its run(s). */
 export function lensCharts<P extends LensPoint>(
   series: (f: (p: P) => number | null) => Series[],
-  accuracyTitle = 'test accuracy',
+  accuracy: { title?: string; range?: [number, number] } = {},
 ): string[] {
+  const accuracyTitle = accuracy.title ?? 'test accuracy'
   return [
     chart(
       series((p) => p.trainLoss),
@@ -22,7 +23,7 @@ export function lensCharts<P extends LensPoint>(
     ),
     chart(
       series((p) => p.testAccuracy),
-      { xLabel: 'step', yLabel: 'test accuracy', title: accuracyTitle, legend: 'bottom' },
+      { xLabel: 'step', yLabel: 'test accuracy', title: accuracyTitle, yRange: accuracy.range, legend: 'bottom' },
     ),
     chart(
       series((p) => p.gamma),

@@ -17,11 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium } from './chromium.js'
 
 /** The packed-size budget the README states. */
-const BUDGET_BYTES = 96_000
+const BUDGET_BYTES = 100_000
 /** The main entry's JavaScript, gzipped: the subpath wasm-optim/tfjs must not grow it (README). */
 const MAIN_ENTRY_GZIP_BYTES = 37_500
 /** What wasm-optim/tfjs adds to the package, compressed. */
-const TFJS_GZIP_BYTES = 10_000
+const TFJS_GZIP_BYTES = 10_500
 const repo = resolve('.')
 const dir = mkdtempSync(join(tmpdir(), 'wasm-optim-consumer-'))
 /** Type-checks `files` in the consumer project, strict, against the installed package's .d.ts. */

