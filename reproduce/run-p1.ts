@@ -103,7 +103,8 @@ const jobs: Job[] = [
 
 let results: Result[] = []
 if (process.argv.includes('--report') || process.argv.includes('--resume')) {
-  if (!existsSync(file)) throw new Error(`${file} does not exist: run without --report first`)
+  if (!existsSync(file))
+    throw new Error(`${file} does not exist: nothing to report or resume; run without either first`)
   results = JSON.parse(readFileSync(file, 'utf8')) as Result[]
 }
 if (!process.argv.includes('--report')) await runAll(jobs.filter((j) => !results.some((r) => key(r) === key(j))))
