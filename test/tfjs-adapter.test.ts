@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AdamW, init, Lion, MSVAG, memoryStats, type Optimizer, parameter } from '../src/index.js'
+import { AdamW, init, Lion, MSVAG, Muon, memoryStats, type Optimizer, parameter } from '../src/index.js'
 import { type TfjsOptimizers, tfjsOptimizers, type WasmOptimizer } from '../src/tfjs/index.js'
 import { firstBitDifference, rng } from './helpers.js'
 
@@ -266,6 +266,59 @@ describe.each(['cpu', 'wasm'])('wasm-optim/tfjs on the %s backend', (backend) =>
       v.dispose()
     }
     for (const p of [pa, pb, pc]) p.dispose()
+  })
+
+  it("Muon takes its variables' shapes: the same bits as Muon driven directly, resumes from its weights, refuses a bias", async () => {
+    const u = rng(29)
+    const shapes = [
+      [6, 9],
+      [5, 5, 2, 3],
+    ]
+    const init0 = shapes.map((sh) => Float32Array.from({ length: sh.reduce((a, b) => a * b) }, () => 2 * u() - 1))
+    const grads = Array.from({ length: 12 }, () => init0.map((x) => Float32Array.from(x, () => 2 * u() - 1)))
+    const vars = shapes.map((sh, i) => tf.variable(tf.tensor(init0[i], sh)))
+    const direct = shapes.map((sh, i) => parameter(init0[i], { shape: sh }))
+    const options = { learningRate: 0.02, weightDecay: 0.01 }
+    const ours = wo.muon(options)
+    const theirs = new Muon(direct, { lr: 0.02, weightDecay: 0.01 })
+    /** One step of `opt` on the variables and one of Muon on the parameters, with gradients t. */
+    const step = (opt: WasmOptimizer, t: number, withDirect = true) => {
+      const ts = grads[t].map((x, i) => tf.tensor(x, shapes[i]))
+      opt.applyGradients(ts.map((tensor, i) => ({ name: vars[i].name, tensor })))
+      tf.dispose(ts)
+      if (!withDirect) return
+      for (const [i, g] of grads[t].entries()) direct[i].grad.set(g)
+      theirs.step()
+    }
+    const same = () => {
+      for (const [i, v] of vars.entries())
+        expect(firstBitDifference(Float32Array.from(v.dataSync()), direct[i].param)).toBe(-1)
+    }
+    for (let t = 0; t < 6; t++) step(ours, t)
+    // Saved after 6 steps and loaded into a fresh one, which takes the last 6: the same bits.
+    const weights = await ours.getWeights()
+    const copies = vars.map((v) => v.clone())
+    for (let t = 6; t < 12; t++) step(ours, t)
+    same()
+    for (const [i, v] of vars.entries()) v.assign(copies[i])
+    const resumed = wo.muon(options)
+    await resumed.setWeights(weights)
+    for (let t = 6; t < 12; t++) step(resumed, t, false)
+    same()
+    // A bias among its variables: a clear error, and neither the variables nor its state change.
+    const bias = tf.variable(tf.tensor1d([1, 2, 3]))
+    const before = vars.map((v) => Float32Array.from(v.dataSync()))
+    const g = [...grads[0].map((x, i) => tf.tensor(x, shapes[i])), tf.tensor1d([1, 1, 1])]
+    const named = [...vars, bias].map((v, i) => ({ name: v.name, tensor: g[i] }))
+    expect(() => resumed.applyGradients(named)).toThrow(/has shape \[3\]\. Muon updates weight matrices only/)
+    for (const [i, v] of vars.entries()) expect(firstBitDifference(Float32Array.from(v.dataSync()), before[i])).toBe(-1)
+    expect(Float32Array.from(bias.dataSync())).toEqual(new Float32Array([1, 2, 3]))
+    // It still steps its matrices, from the state it had.
+    step(resumed, 0)
+    same()
+    tf.dispose([...g, bias, ...copies, ...vars])
+    for (const o of [ours, resumed, theirs]) o.dispose()
+    for (const p of direct) p.dispose()
   })
 
   it('takes the fast data path: the cpu variable lives in wasm memory, the wasm gradient is read in its heap', () => {

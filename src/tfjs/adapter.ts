@@ -148,7 +148,8 @@ export function defineBase(tf: TF): WasmOptimizerBase {
       this.#adapter = { clipNorm, clipValue, accumulate, nonFinite, dataPath } as never
       this.paramGroups = [{ lr: typeof learningRate === 'number' ? learningRate : learningRate(0) }]
       // Check the rule's options now, on a throwaway parameter: a bad option fails here, not at the first step.
-      const probe = parameter(1)
+      // A 1 × 1 matrix, so that a rule for matrices only (Muon) can be checked the same way.
+      const probe = parameter(1, { shape: [1, 1] })
       try {
         kind.make([probe], { ...options, lr: this.paramGroups[0].lr, nonFinite }).dispose()
       } finally {
@@ -320,19 +321,29 @@ export function defineBase(tf: TF): WasmOptimizerBase {
             'gradients back and uploads the parameters. You gain the optimizers and features, not speed.',
         )
       }
-      for (const v of fresh) {
-        const p = parameter(v.size, { name: v.name })
-        const e: Entry = { variable: v, p, dataId: undefined, path }
-        this.#entries.set(v.name, e)
+      // Each parameter carries its variable's shape (Muon needs it; the element-wise rules ignore it).
+      const added: Entry[] = fresh.map((v) => ({
+        variable: v,
+        p: parameter(v.size, { name: v.name, shape: [...v.shape] }),
+        dataId: undefined,
+        path,
+      }))
+      const params = [...this.#entries.values(), ...added].map((e) => e.p)
+      let opt: Optimizer<object>
+      try {
+        opt = this.#kind.make(params, {
+          ...this.#options,
+          lr: this.paramGroups[0].lr,
+          nonFinite: this.#adapter.nonFinite,
+        })
+      } catch (e) {
+        // Refused (Muon, given a variable that is not a matrix): the optimizer it had stays as it was.
+        for (const a of added) a.p.dispose()
+        throw e
       }
+      for (const a of added) this.#entries.set(a.variable.name, a)
       const saved = this.#opt?.stateDict()
       this.#opt?.dispose()
-      const params = [...this.#entries.values()].map((e) => e.p)
-      const opt = this.#kind.make(params, {
-        ...this.#options,
-        lr: this.paramGroups[0].lr,
-        nonFinite: this.#adapter.nonFinite,
-      })
       if (saved) opt.loadStateDict(saved)
       this.#opt = opt
       return opt

@@ -69,7 +69,7 @@ export interface TfjsOptimizers {
     options?: AdapterOptions,
   ): WasmOptimizer
   /**
-   * Any wasm-optim optimizer by its name in `optimizers` but ScheduleFreeAdamW and Muon (PyTorch's
+   * Any wasm-optim optimizer by its name in `optimizers` but ScheduleFreeAdamW (PyTorch's
    * rules: `create('Adam')` is torch.optim.Adam's), with that optimizer's options (typed by name).
    */
   create<N extends OptimizerName>(name: N, options?: LibraryOptions<OptionsOf<N>>): WasmOptimizer
@@ -91,6 +91,15 @@ export interface TfjsOptimizers {
   nadam(options?: LibraryOptions<import('../index.js').NAdamOptions>): WasmOptimizer
   /** wasm-optim's RAdam (PyTorch 2.x). */
   radam(options?: LibraryOptions<import('../index.js').RAdamOptions>): WasmOptimizer
+  /**
+   * wasm-optim's Muon (torch.optim.Muon's rule), for weight matrices only: a variable of rank 2
+   * or more (a convolution filter is taken as [shape[0], the rest], as PyTorch does). Give it
+   * only those, e.g. `muon.minimize(f, false, kernels)` or `applyGradients` with their
+   * gradients, and the biases, gains, embeddings and output layer to a second optimizer (AdamW);
+   * `model.fit` hands one optimizer every variable, which Muon refuses with a clear error,
+   * changing nothing.
+   */
+  muon(options?: LibraryOptions<import('../index.js').MuonOptions>): WasmOptimizer
   /** The class every optimizer here is an instance of; a subclass of this TF.js's tf.Optimizer. */
   readonly Base: WasmOptimizerBase
 }
@@ -223,10 +232,9 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
     ),
   }
   // Schedule-Free is left out: its parameters switch between y and x (train()/eval()), which a
-  // TF.js model's variables would have to follow; not through this entry yet. Muon too: it takes
-  // matrices only, and a TF.js model hands one optimizer its biases as well (Keras gives those to
-  // AdamW inside its Muon; not here yet).
-  const names = (Object.keys(optimizers) as OptimizerName[]).filter((n) => n !== 'ScheduleFreeAdamW' && n !== 'Muon')
+  // TF.js model's variables would have to follow; not through this entry yet. Muon is here, for
+  // the matrices only (Keras's Muon gives the other variables to an AdamW inside it; not here yet).
+  const names = (Object.keys(optimizers) as OptimizerName[]).filter((n) => n !== 'ScheduleFreeAdamW')
   const library = Object.fromEntries(
     names.map((name) => [name, define(kind(`WasmOptim${name}`, optimizers[name] as unknown as Ctor, ownSlots))]),
   ) as Partial<Record<OptimizerName, (config: AdapterConfig) => WasmOptimizer>>
@@ -266,6 +274,7 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
     msvag: (options) => create('MSVAG', options),
     nadam: (options) => create('NAdam', options),
     radam: (options) => create('RAdam', options),
+    muon: (options) => create('Muon', options),
     Base,
   }
   made.set(tf, result)
