@@ -72,32 +72,22 @@ const size = quick ? SIZES.quick : SIZES.full
 const file = quick ? 'output/p1-quick.json' : 'reproduce/results/p1.json'
 const svg = quick ? 'output/p1-quick.svg' : 'docs/p1.svg'
 const started = performance.now()
+const job = (kind: Job['kind'], m: string, lr: number, seed: number, steps: number, evalEvery: number): Job => ({
+  kind,
+  m,
+  lr,
+  seed,
+  steps,
+  evalEvery,
+  probe: size.probe,
+  testPerClass: size.testPerClass,
+})
 const jobs: Job[] = [
-  ...(size.gridSteps
-    ? Object.keys(GRID).flatMap((m) =>
-        GRID[m].map((lr) => ({
-          kind: 'grid' as const,
-          m,
-          lr,
-          seed: 1,
-          steps: size.gridSteps,
-          evalEvery: size.gridSteps,
-          probe: size.probe,
-          testPerClass: size.testPerClass,
-        })),
-      )
-    : []),
+  ...Object.keys(GRID).flatMap((m) =>
+    size.gridSteps ? GRID[m].map((lr) => job('grid', m, lr, 1, size.gridSteps, size.gridSteps)) : [],
+  ),
   ...Object.keys(BEST).flatMap((m) =>
-    size.seeds.map((seed) => ({
-      kind: 'main' as const,
-      m,
-      lr: BEST[m],
-      seed,
-      steps: size.steps,
-      evalEvery: size.evalEvery,
-      probe: size.probe,
-      testPerClass: size.testPerClass,
-    })),
+    size.seeds.map((seed) => job('main', m, BEST[m], seed, size.steps, size.evalEvery)),
   ),
 ]
 

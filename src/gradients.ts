@@ -19,9 +19,9 @@ function poolOver(slots: Iterable<Slot>): Pool | undefined {
 }
 
 /**
- * Runs `kernel` (sumsq, nonfinite) on every chunk of these slots' gradients, parameter() buffers
- * on the helpers: returns, per slot, a function giving chunk c's result (the staged ones are
- * computed when asked, in order).
+ * Runs `kernel` (sumsq, nonfinite) on every chunk of these slots' parameter() gradients on the
+ * helpers. Returns the finished pass: chunk c of slot j has result `result(firsts[j] + c)`; plain
+ * arrays are left to the caller, which walks them on the calling thread.
  */
 function perChunk(pool: Pool, kernel: 'sumsq' | 'nonfinite', slots: Slot[]): Pass & { firsts: number[] } {
   let elements = 0

@@ -232,6 +232,22 @@ export abstract class Optimizer<
     }
     const call = this.#call
     const w = this.#walker
+    this.#advance(slots, active, (s, c, i) => {
+      // A parameter() in one call; a plain array a chunk at a time, through the staging area.
+      if (this.stepWhole) this.stepWhole(s, c, i)
+      else if (!s.param.user && !s.grad.user) call(s.p, s.g, s.state, s.n, 0, c, flush)
+      else for (w.begin(s, READ_P | READ_G | WRITE_P); w.next(); ) call(w.p, w.g, s.state, w.n, w.off, c, flush)
+      if (flush && s.t % FLUSH_EVERY === 0) flushState(s)
+    })
+    return true
+  }
+
+  /**
+   * What both step loops share, in their order: each group's plan(), then each active parameter's
+   * step count advanced and handed to `visit` with the scalars of its group and count (computed
+   * once per run of equal counts).
+   */
+  #advance(slots: Slot[][], active: Set<Slot> | undefined, visit: (s: Slot, c: S, i: number) => void): void {
     for (let i = 0; i < slots.length; i++) {
       let t = -1
       let c!: S
@@ -244,14 +260,9 @@ export abstract class Optimizer<
           t = s.t
           c = this.scalars(this.paramGroups[i], t, i)
         }
-        // A parameter() in one call; a plain array a chunk at a time, through the staging area.
-        if (this.stepWhole) this.stepWhole(s, c, i)
-        else if (!s.param.user && !s.grad.user) call(s.p, s.g, s.state, s.n, 0, c, flush)
-        else for (w.begin(s, READ_P | READ_G | WRITE_P); w.next(); ) call(w.p, w.g, s.state, w.n, w.off, c, flush)
-        if (flush && s.t % FLUSH_EVERY === 0) flushState(s)
+        visit(s, c, i)
       }
     }
-    return true
   }
 
   /**
@@ -263,22 +274,10 @@ export abstract class Optimizer<
     const kernel = this.#kernel!
     const pass = new Pass(pool, residentElements(slots, active), slots.flat().length, 0)
     const staged: [Slot, S][] = []
-    for (let i = 0; i < slots.length; i++) {
-      let t = -1
-      let c!: S
-      if (active && !slots[i].some((s) => active.has(s))) continue
-      this.plan(i)
-      for (const s of slots[i]) {
-        if (active && !active.has(s)) continue
-        s.t++
-        if (s.t !== t) {
-          t = s.t
-          c = this.scalars(this.paramGroups[i], t, i)
-        }
-        if (s.param.user || s.grad.user) staged.push([s, c])
-        else addStep(pass, kernel, s, c, flush, flush && s.t % FLUSH_EVERY === 0)
-      }
-    }
+    this.#advance(slots, active, (s, c) => {
+      if (s.param.user || s.grad.user) staged.push([s, c])
+      else addStep(pass, kernel, s, c, flush, flush && s.t % FLUSH_EVERY === 0)
+    })
     pass.run()
     const call = this.#call
     const w = this.#walker

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AdamW, init, Lion, MSVAG, Muon, memoryStats, type Optimizer, parameter } from '../src/index.js'
 import { type TfjsOptimizers, tfjsOptimizers, type WasmOptimizer } from '../src/tfjs/index.js'
 import { firstBitDifference, rng } from './helpers.js'
+import { mlp } from './tfjs-model.js'
 
 const N = 1027
 const STEPS = 100
@@ -53,37 +54,6 @@ function openLoop(opt: tf.Optimizer, d: ReturnType<typeof data>): Float32Array {
   v.dispose()
   opt.dispose()
   return out
-}
-
-/** A 20-16-3 MLP with fixed initial weights, and 96 fixed samples. */
-function mlp(seed = 3) {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [20], units: 16, activation: 'relu' }),
-      tf.layers.dense({ units: 3, activation: 'softmax' }),
-    ],
-  })
-  const u = rng(seed)
-  model.setWeights(
-    model.getWeights().map((w) =>
-      tf.tensor(
-        Float32Array.from({ length: w.size }, () => u() - 0.5),
-        w.shape,
-      ),
-    ),
-  )
-  const x = tf.tensor2d(
-    Float32Array.from({ length: 96 * 20 }, () => 2 * u() - 1),
-    [96, 20],
-  )
-  const y = tf.oneHot(
-    tf.tensor1d(
-      Int32Array.from({ length: 96 }, () => Math.floor(3 * u())),
-      'int32',
-    ),
-    3,
-  )
-  return { model, x, y }
 }
 
 const weights = (m: tf.LayersModel) => m.getWeights().map((w) => Float32Array.from(w.dataSync()))

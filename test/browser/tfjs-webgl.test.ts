@@ -5,43 +5,14 @@
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { tfjsOptimizers } from '../../src/tfjs/index.js'
-import { rng } from '../helpers.js'
+import { mlp } from '../tfjs-model.js'
 
 describe('wasm-optim/tfjs on the webgl backend', () => {
   it('trains through model.fit as tf.train.adam does, within 1e-5', async () => {
     expect(await tf.setBackend('webgl')).toBe(true)
     const wo = await tfjsOptimizers(tf)
-    const make = () => {
-      const u = rng(3)
-      const model = tf.sequential({
-        layers: [
-          tf.layers.dense({ inputShape: [20], units: 16, activation: 'relu' }),
-          tf.layers.dense({ units: 3, activation: 'softmax' }),
-        ],
-      })
-      model.setWeights(
-        model.getWeights().map((w) =>
-          tf.tensor(
-            Float32Array.from({ length: w.size }, () => u() - 0.5),
-            w.shape,
-          ),
-        ),
-      )
-      const x = tf.tensor2d(
-        Float32Array.from({ length: 96 * 20 }, () => 2 * u() - 1),
-        [96, 20],
-      )
-      const y = tf.oneHot(
-        tf.tensor1d(
-          Int32Array.from({ length: 96 }, () => Math.floor(3 * u())),
-          'int32',
-        ),
-        3,
-      )
-      return { model, x, y }
-    }
-    const a = make()
-    const b = make()
+    const a = mlp()
+    const b = mlp()
     a.model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' })
     b.model.compile({ optimizer: wo.adam(0.01), loss: 'categoricalCrossentropy' })
     await a.model.fit(a.x, a.y, { batchSize: 8, epochs: 1, shuffle: false, verbose: 0 })

@@ -1,0 +1,34 @@
+// The small TF.js model the adapter's tests train: in Node and in Chromium (no Node API here).
+import * as tf from '@tensorflow/tfjs'
+import { rng } from './helpers.js'
+
+/** A 20-16-3 MLP with fixed initial weights, and 96 fixed samples. */
+export function mlp(seed = 3) {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [20], units: 16, activation: 'relu' }),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  })
+  const u = rng(seed)
+  model.setWeights(
+    model.getWeights().map((w) =>
+      tf.tensor(
+        Float32Array.from({ length: w.size }, () => u() - 0.5),
+        w.shape,
+      ),
+    ),
+  )
+  const x = tf.tensor2d(
+    Float32Array.from({ length: 96 * 20 }, () => 2 * u() - 1),
+    [96, 20],
+  )
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Int32Array.from({ length: 96 }, () => Math.floor(3 * u())),
+      'int32',
+    ),
+    3,
+  )
+  return { model, x, y }
+}
