@@ -3,7 +3,8 @@
 // a function or an option in an editor shows what it does: every exported class, function, constant and type, each public or
 // protected member of an exported class, and each property of an exported interface (the
 // options). The list of what is missing is the failure message.
-import { resolve } from 'node:path'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
@@ -48,5 +49,23 @@ function undocumented(file: string): string[] {
 describe('the shipped .d.ts', () => {
   it.each(ENTRIES)('%s documents every public declaration', (file) => {
     expect(undocumented(file)).toEqual([])
+  })
+})
+
+// The README is the entry and the guides live in docs/: it stays small, and every relative link
+// of the README and of the guides points at a file that exists.
+describe('the README and the guides', () => {
+  const pages = ['README.md', ...readdirSync('docs').map((f) => `docs/${f}`)].filter((f) => f.endsWith('.md'))
+
+  it('the README is at most 20 kB', () => {
+    expect(statSync('README.md').size).toBeLessThanOrEqual(20_000)
+  })
+
+  it.each(pages)('%s links only to files that exist', (page) => {
+    const text = readFileSync(page, 'utf8')
+    const targets = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+      .map((m) => m[1])
+      .filter((t) => !/^[a-z]+:/.test(t))
+    expect(targets.filter((t) => !existsSync(join(dirname(page), t)))).toEqual([])
   })
 })

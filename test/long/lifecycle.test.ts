@@ -3,7 +3,7 @@
 // allocating and the library goes on working. (Its own test file: the 1e8 run grows this
 // worker's memory to about 1.6 GB, and a WebAssembly memory never shrinks.)
 import { describe, expect, it } from 'vitest'
-import { Adam, init, MSVAG, memoryStats, parameter } from '../src/index.js'
+import { Adam, init, MSVAG, memoryStats, parameter } from '../../src/index.js'
 
 describe('memory lifecycle', () => {
   it('1,000 optimizers over 1e6 parameters, made and disposed, keep the memory bounded', async () => {

@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
-import { loadFashion, ops, type Run, train } from '../reproduce/p1.js'
-import { init } from '../src/index.js'
+import { loadFashion, ops, type Run, train } from '../../reproduce/p1.js'
+import { init } from '../../src/index.js'
 
 function random(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, 'float32', seed)

@@ -1,7 +1,7 @@
 // The MNIST comparison's training loop (reproduce/mnist.ts), briefly: the loss falls, the test
 // accuracy rises, and the diagnostics arrive with every evaluation.
 import { describe, expect, it } from 'vitest'
-import { loadDigits, train } from '../reproduce/mnist.js'
+import { loadDigits, train } from '../../reproduce/mnist.js'
 
 describe('MNIST comparison', () => {
   it('trains, evaluates and reports the diagnostics', async () => {

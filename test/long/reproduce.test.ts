@@ -3,7 +3,7 @@
 // rotated well-conditioned problems, SSD on ill-conditioned axis-aligned ones, the more so with
 // noise (measured in steps to 1% of the initial loss), and rotation takes SSD's advantage away.
 import { describe, expect, it } from 'vitest'
-import { PANELS, panelName, runPanel, stepsTo } from '../reproduce/quadratic.js'
+import { PANELS, panelName, runPanel, stepsTo } from '../../reproduce/quadratic.js'
 
 describe('stochastic quadratic study', () => {
   it("the winners follow the paper's pattern", async () => {

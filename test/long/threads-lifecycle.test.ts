@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { init, memoryStats, parameter, SGD, shutdown } from '../src/index.js'
-import { runtime } from '../src/runtime.js'
+import { init, memoryStats, parameter, SGD, shutdown } from '../../src/index.js'
+import { runtime } from '../../src/runtime.js'
 
 /** Threads of this process (Linux): each helper is one; a worker that ended is gone from the list. */
 const threadCount = () => readdirSync('/proc/self/task').length
