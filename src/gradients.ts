@@ -1,46 +1,42 @@
 // The passes over gradients alone, each a wasm kernel walked over every parameter
 // (assembly/grad.ts): global-norm and value clipping, and the search for a non-finite element
-// that the non-finite policy runs before a step. parameter() buffers split over the helper
-// threads where there are any; sums and searches are kept per 8192-element chunk and combined in
-// order, so the results are the same for any number of threads.
-import { addPerChunk, addRange, chunksOf, Pass } from './parallel.js'
-import { poolFor, runtime, view } from './runtime.js'
-import type { Pool } from './threads.js'
+// that the non-finite policy runs before a step. Each is one overSlots() pass (parallel.ts);
+// sums and searches are kept per 8192-element chunk and combined in order, so the results are
+// the same for any number of threads.
+import { addPerChunk, addRange, chunksOf, overSlots, resident } from './parallel.js'
+import { runtime, view } from './runtime.js'
 import { CHUNK, READ_G, type Slot, type Walker, WRITE_G } from './walk.js'
 
-const resident = (s: Slot) => !s.grad.user
-
-/** The helpers for a pass over these slots' gradients, if there are helpers and enough elements in parameter() buffers. */
-function poolOver(slots: Iterable<Slot>): Pool | undefined {
-  if (!runtime().pool) return undefined
-  let n = 0
-  for (const s of slots) if (resident(s)) n += s.n
-  return poolFor(n)
-}
-
 /**
- * Runs `kernel` (sumsq, nonfinite) on every chunk of these slots' parameter() gradients on the
- * helpers. Returns the finished pass: chunk c of slot j has result `result(firsts[j] + c)`; plain
- * arrays are left to the caller, which walks them on the calling thread.
+ * Runs `kernel` (sumsq, nonfinite) on every CHUNK of every gradient, helpers or not, and returns
+ * the per-chunk results in list order (chunk c of the j-th slot at firsts[j] + c). A search
+ * (nonfinite) stops walking a staged gradient at its first hit; chunks left unwalked read −1.
  */
-function perChunk(pool: Pool, kernel: 'sumsq' | 'nonfinite', slots: Slot[]): Pass & { firsts: number[] } {
-  let elements = 0
+function perChunk(kernel: 'sumsq' | 'nonfinite', list: readonly Slot[], w: Walker): Float64Array {
   let chunks = 0
-  for (const s of slots) {
-    if (!resident(s)) continue
-    elements += s.n
-    chunks += chunksOf(s.n)
+  for (const s of list) chunks += chunksOf(s.n)
+  const out = new Float64Array(chunks).fill(-1)
+  const k = runtime().kernels
+  const pass = overSlots(list, {
+    results: chunks,
+    chunked: true,
+    tasks: (pass, s, _i, first) => addPerChunk(pass, kernel, s.g, s.n, first),
+    local: (s, _i, first) => {
+      for (w.begin(s, READ_G); w.next(); ) {
+        const r = k[kernel](w.g, w.n)
+        out[first + w.off / CHUNK] = r
+        if (kernel === 'nonfinite' && r >= 0) break // the pass writes nothing: leaving the walk early is safe
+      }
+    },
+  })
+  if (pass) {
+    for (let j = 0, first = 0; j < list.length; first += chunksOf(list[j].n), j++) {
+      if (resident(list[j])) {
+        for (let c = 0; c < chunksOf(list[j].n); c++) out[first + c] = pass.result(first + c)
+      }
+    }
   }
-  const pass = Object.assign(new Pass(pool, elements, slots.length, chunks, CHUNK), { firsts: [] as number[] })
-  let first = 0
-  for (const s of slots) {
-    pass.firsts.push(first)
-    if (!resident(s)) continue
-    addPerChunk(pass, kernel, s.g, s.n, first)
-    first += chunksOf(s.n)
-  }
-  pass.run()
-  return pass
+  return out
 }
 
 /**
@@ -55,15 +51,8 @@ export function clipByNorm(
   maxNorm: number,
   errorIfNonfinite: boolean,
 ): number {
-  const k = runtime().kernels
-  const pool = poolOver(slots)
-  const pass = pool && perChunk(pool, 'sumsq', slots)
   let sum = 0
-  for (let j = 0; j < slots.length; j++) {
-    const s = slots[j]
-    if (pass && resident(s)) for (let c = 0; c < chunksOf(s.n); c++) sum += pass.result(pass.firsts[j] + c)
-    else for (w.begin(s, READ_G); w.next(); ) sum += k.sumsq(w.g, w.n)
-  }
+  for (const x of perChunk('sumsq', slots, w)) sum += x
   const norm = Math.sqrt(sum)
   if (!Number.isFinite(norm)) {
     if (errorIfNonfinite)
@@ -71,66 +60,69 @@ export function clipByNorm(
     return norm
   }
   const coef = maxNorm / (norm + 1e-6)
-  if (coef < 1) eachRange(pool, slots, w, 'scale', [coef])
+  if (coef < 1) eachRange(slots, w, 'scale', [coef])
   return norm
 }
 
 /** PyTorch's `clip_grad_value_`: every element clamped to [−v, v]; NaN stays NaN. */
 export function clipByValue(slots: Slot[], w: Walker, v: number): void {
-  eachRange(poolOver(slots), slots, w, 'clamp', [-v, v])
+  eachRange(slots, w, 'clamp', [-v, v])
 }
 
-/** Runs an element-wise kernel (g, n, …rest) over every gradient: parameter() buffers on the helpers if given. */
-function eachRange(pool: Pool | undefined, slots: Slot[], w: Walker, kernel: 'scale' | 'clamp', rest: number[]): void {
+/** Runs an element-wise kernel (g, n, …rest) over every gradient. */
+function eachRange(slots: Slot[], w: Walker, kernel: 'scale' | 'clamp', rest: number[]): void {
   const k = runtime().kernels
-  let pass: Pass | undefined
-  if (pool) {
-    let elements = 0
-    for (const s of slots) if (resident(s)) elements += s.n
-    pass = new Pass(pool, elements, slots.length, 0)
-    for (const s of slots) if (resident(s)) addRange(pass, kernel, s.g, s.n, rest)
-    pass.run()
-  }
-  for (const s of slots) {
-    if (pass && resident(s)) continue
-    for (w.begin(s, READ_G | WRITE_G); w.next(); ) {
-      if (kernel === 'scale') k.scale(w.g, w.n, rest[0])
-      else k.clamp(w.g, w.n, rest[0], rest[1])
-    }
-  }
+  overSlots(slots, {
+    tasks: (pass, s) => addRange(pass, kernel, s.g, s.n, rest),
+    local: (s) => {
+      for (w.begin(s, READ_G | WRITE_G); w.next(); ) {
+        if (kernel === 'scale') k.scale(w.g, w.n, rest[0])
+        else k.clamp(w.g, w.n, rest[0], rest[1])
+      }
+    },
+  })
 }
 
 /** The first gradient element that is NaN or ±Infinity, by group, parameter and index; undefined if none. */
 export function firstNonFinite(slots: Slot[][], w: Walker, only?: ReadonlySet<Slot>) {
-  const k = runtime().kernels
-  const all = runtime().pool ? slots.flat().filter((s) => !only || only.has(s)) : undefined
-  const pool = all && poolOver(all)
-  const pass = pool && perChunk(pool, 'nonfinite', all!)
-  let at = 0
-  for (let i = 0; i < slots.length; i++) {
-    for (let j = 0; j < slots[i].length; j++) {
-      const s = slots[i][j]
-      if (only && !only.has(s)) continue
-      const first = pass?.firsts[at++]
-      let index = -1
-      if (pass && resident(s)) {
-        for (let c = 0; c < chunksOf(s.n) && index < 0; c++) {
-          const found = pass.result(first! + c)
-          if (found >= 0) index = c * CHUNK + found
-        }
-      } else {
-        for (w.begin(s, READ_G); w.next(); ) {
-          const found = k.nonfinite(w.g, w.n)
-          if (found >= 0) {
-            index = w.off + found
-            break // the pass writes nothing: leaving the walk early is safe
-          }
-        }
-      }
-      if (index >= 0) {
-        return { i, j, name: s.name, index, value: s.grad.user ? s.grad.user[index] : view(s.g, s.n)[index] }
-      }
+  const list: Slot[] = []
+  const at: [number, number][] = []
+  slots.forEach((group, i) => {
+    group.forEach((s, j) => {
+      if (only && !only.has(s)) return
+      list.push(s)
+      at.push([i, j])
+    })
+  })
+  const found = perChunk('nonfinite', list, w)
+  for (let j = 0, first = 0; j < list.length; first += chunksOf(list[j].n), j++) {
+    const s = list[j]
+    for (let c = 0; c < chunksOf(s.n); c++) {
+      if (found[first + c] < 0) continue
+      const index = c * CHUNK + found[first + c]
+      const [gi, pj] = at[j]
+      return { i: gi, j: pj, name: s.name, index, value: s.grad.user ? s.grad.user[index] : view(s.g, s.n)[index] }
     }
   }
   return undefined
+}
+
+/**
+ * The non-finite gate before a step (policy 'skip' or 'throw'): true when every gradient of the
+ * active parameters is finite; false to skip; throws, naming the element, for 'throw'.
+ */
+export function gradientsFinite(
+  where: string,
+  policy: 'skip' | 'throw',
+  slots: Slot[][],
+  w: Walker,
+  only?: ReadonlySet<Slot>,
+): boolean {
+  const bad = firstNonFinite(slots, w, only)
+  if (!bad) return true
+  if (policy === 'skip') return false
+  throw new RangeError(
+    `${where}: paramGroups[${bad.i}].params[${bad.j}]` +
+      `${bad.name ? ` ('${bad.name}')` : ''}.grad[${bad.index}] is ${bad.value}; nothing was changed (nonFinite: 'throw')`,
+  )
 }

@@ -2,16 +2,7 @@
 
 export type { MemoryStats } from './arena.js'
 export { type ParamState, STATE_FORMAT, STATE_VERSION, type StateDict } from './checkpoint.js'
-export {
-  type GroupSpec,
-  type NonFinitePolicy,
-  Optimizer,
-  type OptimizerOptions,
-  type ParamGroup,
-  type ParamSpec,
-  type Params,
-  type SubnormalMode,
-} from './optimizer.js'
+export { Optimizer } from './optimizer.js'
 export { Adadelta, type AdadeltaOptions } from './optimizers/adadelta.js'
 export { Adagrad, type AdagradOptions } from './optimizers/adagrad.js'
 export { Adam, type AdamOptions, AdamW } from './optimizers/adam.js'
@@ -36,6 +27,15 @@ export { RMSprop, type RMSpropOptions } from './optimizers/rmsprop.js'
 export { ScheduleFreeAdamW, type ScheduleFreeAdamWOptions } from './optimizers/schedulefree.js'
 export { SGD, type SGDOptions } from './optimizers/sgd.js'
 export { Parameter, type ParameterOptions, parameter } from './parameter.js'
+export type {
+  GroupSpec,
+  NonFinitePolicy,
+  OptimizerOptions,
+  ParamGroup,
+  ParamSpec,
+  Params,
+  SubnormalMode,
+} from './params.js'
 export {
   type InitOptions,
   type InitResult,

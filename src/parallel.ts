@@ -1,10 +1,56 @@
-// Passes split over the helper threads (threads.ts): a pass is written as a task table in the
-// memory, then run. Only parameter() buffers split: a plain Float32Array is staged through the
-// one staging area chunk by chunk on the calling thread (README, "Threads").
+// Passes over parameters: one runner (overSlots) for the step, clipping, the non-finite check and
+// the diagnostics. Where helper threads run (threads.ts) and a pass has enough elements in
+// parameter() buffers, those buffers' work is written as a task table in the memory and split
+// over every thread; a plain Float32Array is staged through the one staging area chunk by chunk
+// on the calling thread (docs/threads.md).
 import { type Kernels, STEP_ARGS, type StepKernel } from './kernels.js'
-import { runPass, runtime } from './runtime.js'
-import { CALL, kernelIndex, PER_CHUNK, type Pool, STATS, TASK_SLOTS } from './threads.js'
+import { poolFor, runPass, runtime } from './runtime.js'
+import { CALL, kernelIndex, PER_CHUNK, PER_CHUNK_CALL, type Pool, TASK_SLOTS } from './threads.js'
 import { CHUNK, type Slot } from './walk.js'
+
+/** Whether a parameter's θ and g both live in the wasm memory (a parameter()): only such work splits over helpers. */
+export const resident = (s: Slot) => !s.param.user && !s.grad.user
+
+/** How a pass treats each parameter: as tasks for the helpers, or on the calling thread. */
+export interface PassWork {
+  /** Per-chunk results the helpers' tasks write; 0 if none. */
+  results?: number
+  /** Tasks aligned to CHUNK (where results are kept per chunk), else to 1024 elements. */
+  chunked?: boolean
+  /** Adds the tasks of parameter `s` (the `i`-th of the list), whose per-chunk results start at index `first`; absent: all work on the calling thread. */
+  tasks?: (pass: Pass, s: Slot, i: number, first: number) => void
+  /** Does parameter `s`'s work on the calling thread (walking it chunk by chunk, or whole where it is resident). */
+  local(s: Slot, i: number, first: number): void
+}
+
+/**
+ * Runs one pass over `list`, in its order: where helpers are running and the parameter()
+ * elements are enough to pay (runtime's poolFor), every resident parameter's work becomes tasks
+ * split over all threads, and the rest runs on the calling thread after them; otherwise all of
+ * it runs on the calling thread. `first` counts per-chunk results (CHUNK elements each) in list
+ * order for both routes, so results combine in the same order either way. Returns the pass that
+ * ran on the helpers, for its results, or undefined.
+ */
+export function overSlots(list: readonly Slot[], work: PassWork): Pass | undefined {
+  let pool: Pool | undefined
+  let elements = 0
+  if (runtime().pool && work.tasks) {
+    for (const s of list) if (resident(s)) elements += s.n
+    pool = poolFor(elements)
+  }
+  let pass: Pass | undefined
+  if (pool) {
+    pass = new Pass(pool, elements, list.length, work.results ?? 0, work.chunked ? CHUNK : 1024)
+    for (let i = 0, first = 0; i < list.length; first += chunksOf(list[i].n), i++) {
+      if (resident(list[i])) work.tasks!(pass, list[i], i, first)
+    }
+    pass.run()
+  }
+  for (let i = 0, first = 0; i < list.length; first += chunksOf(list[i].n), i++) {
+    if (!pass || !resident(list[i])) work.local(list[i], i, first)
+  }
+  return pass
+}
 
 /** A pass being written: add tasks, then run() it. */
 export class Pass {
@@ -155,6 +201,19 @@ export function addRange(pass: Pass, kernel: 'scale' | 'clamp', x: number, n: nu
 }
 
 /**
+ * The diagnostics kernel's arguments for n elements of one parameter (θ at p, g at g, its m and
+ * v or 0), with the method's scalars (mode, sampleEvery, ic1, ic2, k1, κ, lr, rc2, ε) and the
+ * block of accumulators at `block`: the one place that lays them out, for both routes.
+ */
+export function statsArgs(p: number, g: number, m: number, v: number, n: number, sc: readonly number[], block: number) {
+  return [p, g, m, v, n, ...sc, block]
+}
+/** Which of statsArgs are addresses (θ, g, m, v), which is n, and which the block. */
+const STATS_ADDRESSES = 0b1111
+const STATS_N = 4
+const STATS_BLOCK = 14
+
+/**
  * Adds the diagnostics tasks of one parameter: the stats kernel on each chunk, into that chunk's
  * own block of `slots` accumulators at `out` + 8·slots·(first + chunk) (a pass aligned to CHUNK).
  */
@@ -168,17 +227,19 @@ export function addStats(
   slots: number,
   first: number,
 ): void {
+  const args = statsArgs(0, 0, 0, 0, 0, scalars, out)
   for (let off = 0; off < s.n; off += pass.size) {
-    const a = pass.add(STATS, 'stats', 15, CHUNK, Math.min(pass.size, s.n - off), first + off / CHUNK)
-    const f = pass.f
     const o = 4 * off
-    f[a] = s.p + o
-    f[a + 1] = s.g + o
-    f[a + 2] = m && m + o
-    f[a + 3] = v && v + o
-    for (let i = 0; i < 9; i++) f[a + 4 + i] = scalars[i]
-    f[a + 13] = out
-    f[a + 14] = slots
+    args[0] = s.p + o
+    args[1] = s.g + o
+    args[2] = m && m + o
+    args[3] = v && v + o
+    const a = pass.add(PER_CHUNK_CALL, 'stats', args.length, CHUNK, Math.min(pass.size, s.n - off), first + off / CHUNK)
+    for (let i = 0; i < args.length; i++) pass.f[a + i] = args[i]
+    pass.f[a + args.length] = STATS_ADDRESSES
+    pass.f[a + args.length + 1] = STATS_N
+    pass.f[a + args.length + 2] = STATS_BLOCK
+    pass.f[a + args.length + 3] = 8 * slots
   }
 }
 

@@ -119,7 +119,8 @@ export function unknownOption(where: string, key: string, defaults: object): nev
 export function checkKeys<T extends object>(where: string, options: object, defaults: object): Partial<T> {
   if (options === null || typeof options !== 'object')
     throw new TypeError(`${where} must be an object, got ${describe(options)}`)
-  for (const key of Object.keys(options)) if (!(key in defaults)) unknownOption(where, key, defaults)
+  // Own names alone: 'constructor', 'toString' or '__proto__' are no option of any optimizer.
+  for (const key of Object.keys(options)) if (!Object.hasOwn(defaults, key)) unknownOption(where, key, defaults)
   return options as Partial<T>
 }
 

@@ -16,9 +16,9 @@ import {
   SLOT_VALID,
   SLOTS,
 } from './kernels.js'
-import { addStats, chunksOf, Pass } from './parallel.js'
+import { addStats, chunksOf, overSlots, statsArgs } from './parallel.js'
 import { checkKeys } from './params.js'
-import { accumulators, poolFor, runtime } from './runtime.js'
+import { accumulators, runtime } from './runtime.js'
 import { describe } from './validate.js'
 import { CHUNK, READ_G, READ_P, type Slot, type Walker } from './walk.js'
 
@@ -205,28 +205,14 @@ export function collect(
 ): OptimizerStats {
   const chosen = checkStatsOptions(where, options)
   const k = runtime().kernels
-  let chunks = 0
-  let resident = 0
-  for (const group of slots) {
-    for (const s of group) {
-      chunks += chunksOf(s.n)
-      if (!s.param.user && !s.grad.user) resident += s.n
-    }
-  }
-  const { ptr: out, f64: blocks } = accumulators(SLOTS * chunks)
-  blocks.fill(0, 0, SLOTS * chunks)
-  const pool = runtime().pool ? poolFor(resident) : undefined
-  const pass = pool && new Pass(pool, resident, slots.flat().length, 0, CHUNK)
+  const list: Slot[] = []
+  const args: { m: number; v: number; sc: number[] }[] = []
   const plans: { mode: number; variance: boolean; update: boolean; elements: number; chunks: number }[] = []
-  let first = 0
+  let chunks = 0
   for (let i = 0; i < slots.length; i++) {
-    let mode = MODE_NORMS
-    let variance = false
-    let update = true
-    let elements = 0
-    const from = first
-    for (const s of slots[i]) elements += s.n
-    const every = chosen ?? sampleEvery(elements)
+    const plan = { mode: MODE_NORMS, variance: false, update: true, elements: 0, chunks: 0 }
+    for (const s of slots[i]) plan.elements += s.n
+    const every = chosen ?? sampleEvery(plan.elements)
     let t = -1
     let c = NORMS_ONLY
     for (const s of slots[i]) {
@@ -236,39 +222,30 @@ export function collect(
       }
       const m = c.mode !== MODE_NORMS ? s.state.m : 0
       const v = c.mode !== MODE_NORMS ? (s.state.v ?? 0) : 0
-      mode = Math.max(mode, c.mode)
-      variance ||= v !== 0
-      update &&= c.update
-      const sc = [c.mode, every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps]
-      if (pass && !s.param.user && !s.grad.user) addStats(pass, s, m, v, sc, out, SLOTS, first)
-      else {
-        for (w.begin(s, READ_P | READ_G); w.next(); ) {
-          const off = 4 * w.off
-          const block = out + 8 * SLOTS * (first + w.off / CHUNK)
-          k.stats(
-            w.p,
-            w.g,
-            m && m + off,
-            v && v + off,
-            w.n,
-            sc[0],
-            every,
-            sc[2],
-            sc[3],
-            sc[4],
-            sc[5],
-            sc[6],
-            sc[7],
-            sc[8],
-            block,
-          )
-        }
-      }
-      first += chunksOf(s.n)
+      plan.mode = Math.max(plan.mode, c.mode)
+      plan.variance ||= v !== 0
+      plan.update &&= c.update
+      plan.chunks += chunksOf(s.n)
+      list.push(s)
+      args.push({ m, v, sc: [c.mode, every, c.ic1, c.ic2, c.k1, c.kappa, c.lr, c.rc2, c.eps] })
     }
-    plans.push({ mode, variance, update, elements, chunks: first - from })
+    chunks += plan.chunks
+    plans.push(plan)
   }
-  pass?.run()
+  const { ptr: out, f64: blocks } = accumulators(SLOTS * chunks)
+  blocks.fill(0, 0, SLOTS * chunks)
+  overSlots(list, {
+    chunked: true,
+    tasks: (pass, s, i, first) => addStats(pass, s, args[i].m, args[i].v, args[i].sc, out, SLOTS, first),
+    local: (s, i, first) => {
+      const { m, v, sc } = args[i]
+      for (w.begin(s, READ_P | READ_G); w.next(); ) {
+        const off = 4 * w.off
+        const block = out + 8 * SLOTS * (first + w.off / CHUNK)
+        Reflect.apply(k.stats, undefined, statsArgs(w.p, w.g, m && m + off, v && v + off, w.n, sc, block))
+      }
+    },
+  })
   total.fill(0)
   let totalMode = MODE_NORMS
   let totalVariance = false

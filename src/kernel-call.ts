@@ -1,0 +1,118 @@
+// How a step reaches a kernel: the call signature every optimizer's kernel is driven through,
+// the binding of the library's own kernels, the step's plan (which parameters, with which
+// scalars) and its one pass, and the periodic subnormal flush of state buffers.
+import { CALLS, type KernelScalars, type StepKernel } from './kernels.js'
+import { addStep, overSlots } from './parallel.js'
+import { runtime } from './runtime.js'
+import { READ_G, READ_P, type Slot, type Walker, WRITE_P } from './walk.js'
+
+/**
+ * How a step runs a class's kernel on n elements: θ at p, g at g, each state buffer at its
+ * address plus 4·off bytes, with this step's scalars, flushing subnormals or not. A class whose
+ * kernel is in the library's module names it (the base class binds it); one in another module on
+ * the same memory (the TF.js flavours of wasm-optim/tfjs) passes a function.
+ */
+export type KernelCall<S> = (
+  p: number,
+  g: number,
+  state: Readonly<Record<string, number>>,
+  n: number,
+  off: number,
+  c: S,
+  flush: boolean,
+) => void
+
+/**
+ * With subnormals: 'flush', every state buffer of a parameter is flushed to zero where subnormal
+ * after its steps t = 16, 32, 48, … (docs/algorithms.md §4): a value stays subnormal for at most
+ * 15 steps. Flushing inside the kernels at every step cost 20–40% of an Adam step; this pass,
+ * once in 16 steps, about 3% (it reads each state buffer, and writes only what it changes).
+ */
+export const FLUSH_EVERY = 16
+
+/**
+ * The kernel of a method that steps each parameter whole (Muon: matrix products need all of
+ * it), in its `stepWhole`: the base class never calls it.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: it stands for any method's kernel
+export const WHOLE: KernelCall<any> = () => {
+  throw new Error('wasm-optim: a method that steps whole parameters must define stepWhole()')
+}
+
+/** Binds a kernel of the library's module; the build (SIMD or scalar) is looked up at every call, as init() may switch it. */
+export function ownKernel<K extends StepKernel>(kernel: K): KernelCall<KernelScalars[K]> {
+  const call = CALLS[kernel] as unknown as (
+    k: ReturnType<typeof runtime>['kernels'],
+    ...rest: Parameters<KernelCall<KernelScalars[K]>>
+  ) => void
+  return (p, g, state, n, off, c, flush) => call(runtime().kernels, p, g, state, n, off, c, flush)
+}
+
+/** Flushes a parameter's state buffers to zero where subnormal. */
+export function flushState(s: Slot): void {
+  const k = runtime().kernels
+  for (const address of Object.values(s.state)) k.flush(address, s.n)
+}
+
+/**
+ * A step's plan, in order: each group's `plan(i)`, then each active parameter's step count
+ * advanced. Fills `list` with the parameters to step and `c` with their scalars (computed once
+ * per run of equal counts), both reused from step to step, and returns `list`.
+ */
+export function advance<S>(
+  slots: Slot[][],
+  active: ReadonlySet<Slot> | undefined,
+  list: Slot[],
+  c: S[],
+  plan: (group: number) => void,
+  scalars: (group: number, t: number) => S,
+): Slot[] {
+  list.length = 0
+  c.length = 0
+  for (let i = 0; i < slots.length; i++) {
+    let t = -1
+    let now!: S
+    if (active && !slots[i].some((s) => active.has(s))) continue
+    plan(i)
+    for (const s of slots[i]) {
+      if (active && !active.has(s)) continue
+      s.t++
+      if (s.t !== t) {
+        t = s.t
+        now = scalars(i, t)
+      }
+      list.push(s)
+      c.push(now)
+    }
+  }
+  return list
+}
+
+/**
+ * Runs a step's one pass over `list` with scalars `c` (see advance): the library's own kernels
+ * split over the helper threads where they pay; everything else on the calling thread, a
+ * parameter() in one call, a plain array a chunk at a time through the staging area, a method that
+ * steps whole parameters (Muon) through `whole`, which splits its own work.
+ */
+export function runStep<S>(
+  list: Slot[],
+  c: S[],
+  call: KernelCall<S>,
+  kernel: StepKernel | undefined,
+  w: Walker,
+  flush: boolean,
+  whole: ((s: Slot, c: S) => void) | undefined,
+): void {
+  overSlots(list, {
+    tasks:
+      kernel === undefined || whole
+        ? undefined
+        : (pass, s, i) => addStep(pass, kernel, s, c[i] as object, flush, flush && s.t % FLUSH_EVERY === 0),
+    local: (s, i) => {
+      if (whole) whole(s, c[i])
+      else if (!s.param.user && !s.grad.user) call(s.p, s.g, s.state, s.n, 0, c[i], flush)
+      else for (w.begin(s, READ_P | READ_G | WRITE_P); w.next(); ) call(w.p, w.g, s.state, w.n, w.off, c[i], flush)
+      if (flush && s.t % FLUSH_EVERY === 0) flushState(s)
+    },
+  })
+}
