@@ -11,7 +11,7 @@ import {
   Adam,
   init,
   Muon,
-  type Optimizer,
+  type OptimizerClass,
   type OptimizerName,
   optimizers,
   type Parameter,
@@ -31,11 +31,10 @@ const SIZES = quick ? [1e3, 1e6] : [1e3, 1e5, 1e6, 1e7]
 const BUDGET_MS = quick ? 150 : 400
 
 /**
- * An optimizer class, typed loosely: `new optimizers[name](…)` on the union of every class makes
- * TypeScript intersect every class's parameter types, which grows as 2ⁿ in the number of classes
- * (it ran out of memory at seventeen).
+ * The classes typed as one loose constructor: `new CLASSES[name](…)` on the union of every class
+ * makes TypeScript intersect every class's parameter types (out of memory at seventeen).
  */
-type Ctor = new (params: Parameter[], options?: object) => Optimizer<object>
+const CLASSES: Record<OptimizerName, OptimizerClass> = optimizers
 
 /** One optimizer over one parameter() of n elements, stepped reps times per call. */
 function wasmTask(
@@ -46,7 +45,7 @@ function wasmTask(
 ): { run: () => void; free: () => void } {
   const p: Parameter = parameter(random(n))
   p.grad.set(random(n))
-  const opt = new (optimizers[name] as unknown as Ctor)([p], options)
+  const opt = new CLASSES[name]([p], options)
   return {
     run: repeat(reps, () => opt.step()),
     free: () => {
@@ -68,7 +67,7 @@ function plainTask(name: OptimizerName, n: number, reps: number): () => void {
 async function throughput() {
   const rows: { optimizer: string; n: number; simd: number; keep: number; scalar: number; plain: number }[] = []
   // Muon steps matrices: it has its own section (muonBench); the rest are per element.
-  const names = (Object.keys(optimizers) as OptimizerName[]).filter((o) => o !== 'Muon')
+  const names = (Object.keys(optimizers) as OptimizerName[]).filter((o) => !optimizers[o].matrices)
   for (const name of names.filter((o) => !only || only.includes(o))) {
     for (const n of SIZES) {
       const reps = repsFor(n)
@@ -208,7 +207,7 @@ async function diagnostics() {
     const ws = sizes.map((k) => parameter(random(k)))
     for (const w of ws) w.grad.set(random(w.param.length))
     for (const [method, name, options] of methods) {
-      const opt = new (optimizers[name] as unknown as Ctor)(ws, options)
+      const opt = new CLASSES[name](ws, options)
       opt.step()
       const r = await measure(
         { step: repeat(reps, () => opt.step()), stats: repeat(reps, () => opt.stats()) },
@@ -253,7 +252,7 @@ async function subnormalCost() {
       ] as const) {
         const ws = MNIST_MLP.map((k) => parameter(random(k)))
         for (const w of ws) w.grad.set(random(w.param.length).map((x) => x * scale))
-        const opt = new (optimizers[name] as unknown as Ctor)(ws, { subnormals: mode })
+        const opt = new CLASSES[name](ws, { subnormals: mode })
         for (let i = 0; i < 10; i++) opt.step()
         arms[`${mode} ${data}`] = repeat(reps, () => opt.step())
         made.push(opt, ...ws)

@@ -4,14 +4,13 @@
 // x* ~ U[−10, 10]. Each optimizer's learning rate is tuned on a {1, 3}×10^k grid on a small
 // copy of the problem, then it runs on a large one; the table shows the final loss and the
 // optimizer's own throughput (gradient sampling excluded).
-import { init, type Optimizer, optimizers, type Parameter, parameter } from '../src/index.js'
+import { init, type Optimizer, type OptimizerClass, optimizers, type Parameter, parameter } from '../src/index.js'
 import { rng } from './rng.js'
 
 type Make = (params: Parameter[], lr: number) => Optimizer<object>
-type Ctor = new (params: Parameter[], options: object) => Optimizer<object>
 /** Every element-wise optimizer of the library (its registry; Muon takes matrices), and SGD with momentum besides. */
-const OPTIMIZERS: [string, Make][] = (Object.entries(optimizers) as [string, Ctor][])
-  .filter(([name]) => name !== 'Muon')
+const OPTIMIZERS: [string, Make][] = (Object.entries(optimizers) as [string, OptimizerClass][])
+  .filter(([, cls]) => !cls.matrices)
   .flatMap(([name, cls]): [string, Make][] => [
     [name, (p, lr) => new cls(p, { lr })],
     ...(name === 'SGD'

@@ -13,7 +13,7 @@ import {
   unknownOption,
 } from './params.js'
 import { Checker, describe } from './validate.js'
-import type { Slot } from './walk.js'
+import { checkSlot, type Slot } from './walk.js'
 
 /**
  * A copy of an options object that owns its arrays (betas, nsCoefficients): a group never shares
@@ -121,4 +121,9 @@ export function namedSlots(name: string, slots: readonly Slot[][], only: Iterabl
 /** Each group's name in the messages of a method that runs every step, made once. */
 export function groupNames(name: string, method: string, groups: readonly unknown[]): string[] {
   return groups.map((_, i) => `${name}.${method}(): paramGroups[${i}]`)
+}
+
+/** Checks every parameter of every group (see checkSlot); `where[i]` names group i. */
+export function checkSlots(slots: readonly (readonly Slot[])[], where: readonly string[]): void {
+  for (let i = 0; i < slots.length; i++) for (let j = 0; j < slots[i].length; j++) checkSlot(slots[i][j], where[i], j)
 }

@@ -18,7 +18,7 @@ export {
   type SSDOptions,
   SVAG,
 } from './optimizers/family.js'
-export { type OptimizerName, optimizers } from './optimizers/index.js'
+export { type OptimizerClass, type OptimizerName, optimizers } from './optimizers/index.js'
 export { Lion, type LionOptions } from './optimizers/lion.js'
 export { Muon, type MuonOptions } from './optimizers/muon.js'
 export { NAdam, type NAdamOptions } from './optimizers/nadam.js'

@@ -1,6 +1,6 @@
 import { restore, type StateDict, snapshot, toBase64, toBytes, writeState } from './checkpoint.js'
 import { clipByNorm, clipByValue, gradientsFinite } from './gradients.js'
-import { checkGroup, checkSubnormals, groupNames, makeGroups, namedSlots, ownOptions } from './groups.js'
+import { checkGroup, checkSlots, checkSubnormals, groupNames, makeGroups, namedSlots, ownOptions } from './groups.js'
 import { advance, type KernelCall, ownKernel, runStep } from './kernel-call.js'
 import type { KernelBuffers, KernelScalars, StepKernel } from './kernels.js'
 import {
@@ -34,6 +34,8 @@ export abstract class Optimizer<
   K extends StepKernel = StepKernel,
   S extends object = KernelScalars[K],
 > {
+  /** Whether the class steps weight matrices whole (Muon): each parameter needs a shape. */
+  static readonly matrices: boolean = false
   /** The parameter groups; their options can be changed between steps. */
   readonly paramGroups: ParamGroup<O>[]
   /** The options a group gets where it does not set them. */
@@ -226,7 +228,7 @@ export abstract class Optimizer<
    */
   stats(options?: StatsOptions): OptimizerStats {
     const slots = this.#live('stats')
-    slots.forEach((group, i) => group.forEach((s, j) => checkSlot(s, this.#where.stats[i], j)))
+    checkSlots(slots, this.#where.stats)
     const scalars = (i: number, t: number) => this.statsScalars(this.paramGroups[i], t)
     return collect(`${this.#name}.stats()`, slots, this.#walker, scalars, options)
   }
@@ -275,10 +277,8 @@ export abstract class Optimizer<
     const slots = this.#live('step')
     checkPolicy(this.#name, '.step()', this.nonFinite)
     checkSubnormals(this.#name, `${this.#name}.step()`, this.subnormals, this.subnormalModes())
-    slots.forEach((group, i) => {
-      this.#checkGroup(this.paramGroups[i], i, this.#where.step[i])
-      group.forEach((s, j) => checkSlot(s, this.#where.step[i], j))
-    })
+    for (let i = 0; i < slots.length; i++) this.#checkGroup(this.paramGroups[i], i, this.#where.step[i])
+    checkSlots(slots, this.#where.step)
     return slots
   }
 

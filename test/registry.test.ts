@@ -48,6 +48,18 @@ describe('every optimizer is in every list', () => {
     expect(algorithms, `docs/algorithms.md: no table row for \`${name}\``).toContain(`| \`${name}\``)
   })
 
+  it('every optimizer class the package exports is in the registry (optimizers)', async () => {
+    const exported = await import('../src/index.js')
+    const classes = Object.entries(exported).filter(
+      ([name, x]) => typeof x === 'function' && x.prototype instanceof exported.Optimizer && name !== 'Optimizer',
+    )
+    expect(classes.length).toBeGreaterThan(10)
+    expect(
+      classes.filter(([name, x]) => (optimizers as Record<string, unknown>)[name] !== x).map(([name]) => name),
+      'exported from src/index.ts but missing from optimizers (src/optimizers/index.ts): untested',
+    ).toEqual([])
+  })
+
   it('no list names an optimizer the library does not have', () => {
     for (const [list, keys] of [
       ['RULES', RULES],

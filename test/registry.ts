@@ -3,7 +3,7 @@
 // TypeScript baseline in bench/plain.ts (PLAIN); test/registry.test.ts fails, naming what is
 // missing, when an optimizer lacks any of them. Every suite takes its list from here.
 import fc from 'fast-check'
-import { type Optimizer, type OptimizerName, optimizers, type Params, parameter } from '../src/index.js'
+import { type OptimizerClass, type OptimizerName, optimizers, parameter } from '../src/index.js'
 
 export interface OptimizerInfo {
   /**
@@ -219,10 +219,8 @@ export const REGISTRY: Record<OptimizerName, OptimizerInfo> = {
   },
 }
 
-/** An optimizer class, by name, typed loosely enough for tables of all of them. */
-// biome-ignore lint/suspicious/noExplicitAny: options of any optimizer
-export type Ctor = (new (params: Params<any>, options?: any) => Optimizer<any>) & { defaults: object }
-export const OPTIMIZERS = optimizers as unknown as Record<OptimizerName, Ctor>
+export type Ctor = OptimizerClass
+export const OPTIMIZERS: Record<OptimizerName, OptimizerClass> = optimizers
 export const NAMES = Object.keys(optimizers) as OptimizerName[]
 
 /** A `{ param, grad }` pair for optimizer `name`, with the shape it needs if it needs one. */

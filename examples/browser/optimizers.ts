@@ -43,7 +43,7 @@ const COLORS = [
 /** Every optimizer of the library (the paper's four first), at the lr above or its default; not Muon, which takes only the weight matrices of the perceptron. */
 const ORDER = [
   ...(Object.keys(PAPER) as OptimizerName[]),
-  ...(Object.keys(optimizers) as OptimizerName[]).filter((n) => !PAPER[n] && n !== 'Muon'),
+  ...(Object.keys(optimizers) as OptimizerName[]).filter((n) => !PAPER[n] && !optimizers[n].matrices),
 ]
 export const CHOICES: Record<string, Choice> = Object.fromEntries(
   ORDER.map((name, i) => {

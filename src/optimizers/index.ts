@@ -2,6 +2,8 @@
 // checkpoints and the docs. The tests, the benchmarks and the demos take their lists from here
 // (test/registry.ts adds each one's reference rule and test settings, and fails loudly where one
 // is missing).
+
+import type { Optimizer, Params } from '../optimizer.js'
 import { Adadelta } from './adadelta.js'
 import { Adagrad } from './adagrad.js'
 import { Adam, AdamW } from './adam.js'
@@ -38,3 +40,21 @@ export const optimizers = {
 
 /** The name of an optimizer in {@link optimizers}. */
 export type OptimizerName = keyof typeof optimizers
+
+/**
+ * Any optimizer class of {@link optimizers}, typed loosely enough for tables of all of them (a
+ * setting that picks one by name, a benchmark over every one): its constructor, the options a
+ * group gets where it sets none, and whether it steps weight matrices whole (Muon: each
+ * parameter needs a shape, and element-wise suites skip it).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the options, kernel and scalars of any optimizer
+type AnyOptimizer = Optimizer<any, any, any>
+// biome-ignore lint/suspicious/noExplicitAny: the options and groups of any optimizer
+type AnyParams = Params<any>
+export type OptimizerClass = (new (
+  params: AnyParams,
+  options?: object,
+) => AnyOptimizer) & {
+  readonly defaults: object
+  readonly matrices: boolean
+}

@@ -68,6 +68,8 @@ const PARALLEL_PRODUCT = 1 << 21
  * const opt = new Muon([w], { lr: 0.02 })
  */
 export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
+  /** Muon steps weight matrices whole: each parameter needs a shape. */
+  static override readonly matrices: boolean = true
   /** The options a group gets where it does not set them. */
   static readonly defaults: MuonOptions = {
     lr: 1e-3,
