@@ -20,6 +20,8 @@ export interface ParamState<B> {
   step: number
   /** Its state buffers (m, v, …) by name. */
   state: Record<string, B>
+  /** Its shape, where it was given one (a state for a [16, 40] matrix loads into no [40, 16] one). */
+  shape?: number[]
 }
 
 /**
@@ -141,9 +143,10 @@ function fromBytes(bytes: Uint8Array, where: string): StateDict<Float32Array> {
           Object.entries(p?.state ?? {}).map(([k, off]) => {
             const at = `${where}: groups[${i}].params[${j}].state.${k}`
             const n = p.length
-            if (typeof off !== 'number' || !Number.isInteger(n) || n < 0 || start + off + 4 * n > bytes.length) {
-              throw new RangeError(`${at} lies outside the data`)
+            if (!Number.isInteger(off) || off < 0 || off % 4 !== 0 || !Number.isInteger(n) || n < 0) {
+              throw new RangeError(`${at}: its offset must be an integer ≥ 0 and a multiple of 4, got ${describe(off)}`)
             }
+            if (start + off + 4 * n > bytes.length) throw new RangeError(`${at} lies outside the data`)
             const copy = new Uint8Array(4 * n)
             copy.set(bytes.subarray(start + off, start + off + 4 * n))
             return [k, new Float32Array(copy.buffer)]
@@ -256,6 +259,7 @@ export function snapshot<B>(
       ...(groupState(i) !== undefined && { state: groupState(i) }),
       params: slots[i].map((s) => ({
         ...(s.name !== undefined && { name: s.name }),
+        ...(s.shape !== undefined && { shape: [...s.shape] }),
         length: s.n,
         step: s.t,
         state: Object.fromEntries(Object.entries(s.state).map(([k, ptr]) => [k, encode(view(ptr, s.n))])),
@@ -310,6 +314,9 @@ export function restore<O>(
   for (const [s, entry, at] of pairs) {
     if (!entry) continue
     if (entry.length !== s.n) throw new RangeError(`${at}: the state has length ${entry.length}, the parameter ${s.n}`)
+    if (entry.shape !== undefined && s.shape !== undefined && String(entry.shape) !== String(s.shape)) {
+      throw new RangeError(`${at}: the state is for shape [${entry.shape}], the parameter has shape [${s.shape}]`)
+    }
     const want = Object.keys(s.state).sort().join(', ')
     const got = Object.keys(entry.state).sort().join(', ')
     if (want !== got) throw new RangeError(`${at}: the state has buffers [${got}], this optimizer keeps [${want}]`)

@@ -254,7 +254,7 @@ export function layOut<O>(
   const stage = staged ? take(2 * CHUNK) : undefined
   let k = 0
   const slots = groups.map((_, i) =>
-    groups[i].params.map((): Slot => {
+    groups[i].params.map((spec): Slot => {
       const { n, p, g } = layout[k]
       const state: Record<string, number> = {}
       for (const b of buffers[i]) {
@@ -262,7 +262,9 @@ export function layOut<O>(
         const value = initial(i, b)
         if (value !== 0) view(state[b], n).fill(value)
       }
-      return { t: 0, group: i, n, p, g, state, name: specs[k].name, shape: specs[k].shape, ...sources[k++] }
+      const plain = Object.getOwnPropertyDescriptor(spec, 'grad')?.value !== undefined
+      const given = plain ? { spec, param: spec.param, grad: spec.grad } : undefined
+      return { t: 0, group: i, n, p, g, state, name: specs[k].name, shape: specs[k].shape, given, ...sources[k++] }
     }),
   )
   return { block, stage, slots }

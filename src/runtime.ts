@@ -121,6 +121,8 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     if (threads < 1 || threads > MAX_THREADS)
       throw new RangeError(`wasm-optim: init option threads must be in [1, ${MAX_THREADS}] or 'auto', got ${threads}`)
   }
+  // Counted now, before any await: a shutdown() or another init({ threads }) after this call wins over it.
+  const request = threads === undefined ? 0 : ++threadRequests
   const simd = options.simd ?? simdSupported()
   if (simd && !simdSupported())
     throw new Error('wasm-optim: init({ simd: true }): this runtime has no WebAssembly SIMD')
@@ -154,7 +156,9 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   })
   r.kernels = await r.builds[key]
   r.simd = simd
-  if (threads !== undefined) await startThreads(r, threads === 'auto' ? await cores() : threads)
+  if (threads !== undefined && request === threadRequests) {
+    await startThreads(r, threads === 'auto' ? await cores() : threads, request)
+  }
   return {
     simd,
     shared: r.shared,
@@ -181,7 +185,7 @@ async function cores(): Promise<number> {
 }
 
 /** Replaces the helpers with `threads` − 1 new ones (none for 1); where that fails, says why and runs on one. */
-async function startThreads(r: Runtime, threads: number): Promise<void> {
+async function startThreads(r: Runtime, threads: number, request: number): Promise<void> {
   stopThreads(r)
   r.whyFewerThreads = undefined
   if (threads === 1) return
@@ -195,11 +199,17 @@ async function startThreads(r: Runtime, threads: number): Promise<void> {
   }
   try {
     const [simd, scalar] = await Promise.all([simdSupported() ? compiled(r, true) : undefined, compiled(r, false)])
-    r.pool = await Pool.start({ memory: r.memory, builds: [simd, scalar] }, threads - 1)
+    const pool = await Pool.start({ memory: r.memory, builds: [simd, scalar] }, threads - 1)
+    // A later init({ threads }) or shutdown() came while these started: the last call wins, and these go.
+    if (request !== threadRequests) pool.shutdown()
+    else r.pool = pool
   } catch (e) {
     r.whyFewerThreads = `the helper threads could not start: ${(e as Error).message}`
   }
 }
+
+/** Counts init({ threads }) and shutdown() calls: a pool that finishes starting after a later call is shut down. */
+let threadRequests = 0
 
 async function compiled(r: Runtime, simd: boolean): Promise<WebAssembly.Module> {
   const key = simd ? 'simd' : 'scalar'
@@ -223,6 +233,7 @@ function stopThreads(r: Runtime): void {
  * (and their memory) in a long-lived process or page.
  */
 export function shutdown(): void {
+  threadRequests++
   if (rt) {
     stopThreads(rt)
     rt.whyFewerThreads = undefined

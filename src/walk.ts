@@ -39,6 +39,11 @@ export interface Slot {
   readonly state: Readonly<Record<string, number>>
   readonly param: Source
   readonly grad: Source
+  /**
+   * A plain `{ param, grad }` object the user gave, with the arrays it held then: replacing one of
+   * them afterwards (`spec.grad = new Float32Array(n)`) would be silently ignored, so it is refused.
+   */
+  readonly given?: { spec: { param: unknown; grad: unknown }; param: Float32Array; grad: Float32Array }
 }
 
 /** What a pass does with θ and g: read them (into the staging area) and write them back. */
@@ -125,6 +130,14 @@ export function badSource(src: Source, n: number): 'length' | 'disposed' | undef
  * it throws.
  */
 export function checkSlot(s: Slot, where: string, j: number): void {
+  const given = s.given
+  if (given && (given.spec.param !== given.param || given.spec.grad !== given.grad)) {
+    const what = given.spec.param !== given.param ? 'param' : 'grad'
+    throw new TypeError(
+      `${where}.params[${j}].${what} was replaced after the optimizer was made; it still uses the array it was given. ` +
+        `Write into that array (${what}.set(values)), or make a new optimizer for the new arrays`,
+    )
+  }
   for (let k = 0; k < 2; k++) {
     const what = k === 0 ? 'param' : 'grad'
     const bad = badSource(s[what], s.n)

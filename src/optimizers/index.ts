@@ -38,19 +38,26 @@ export const optimizers = {
   Muon,
 } as const
 
+// The classes' defaults are shared by every optimizer made after them: frozen, arrays included,
+// so that no one changes them in place (each group owns copies; see groups.ts's ownOptions).
+for (const cls of Object.values(optimizers)) {
+  for (const v of Object.values(cls.defaults)) if (Array.isArray(v)) Object.freeze(v)
+  Object.freeze(cls.defaults)
+}
+
 /** The name of an optimizer in {@link optimizers}. */
 export type OptimizerName = keyof typeof optimizers
 
+// biome-ignore lint/suspicious/noExplicitAny: the options, kernel and scalars of any optimizer
+type AnyOptimizer = Optimizer<any, any, any>
+// biome-ignore lint/suspicious/noExplicitAny: the options and groups of any optimizer
+type AnyParams = Params<any>
 /**
  * Any optimizer class of {@link optimizers}, typed loosely enough for tables of all of them (a
  * setting that picks one by name, a benchmark over every one): its constructor, the options a
  * group gets where it sets none, and whether it steps weight matrices whole (Muon: each
  * parameter needs a shape, and element-wise suites skip it).
  */
-// biome-ignore lint/suspicious/noExplicitAny: the options, kernel and scalars of any optimizer
-type AnyOptimizer = Optimizer<any, any, any>
-// biome-ignore lint/suspicious/noExplicitAny: the options and groups of any optimizer
-type AnyParams = Params<any>
 export type OptimizerClass = (new (
   params: AnyParams,
   options?: object,

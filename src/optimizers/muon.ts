@@ -116,7 +116,13 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
     }
     const arena = runtime().arena
     const bytes = (n: number) => Math.ceil(n / 4) * 16
-    const block = arena.alloc(3 * bytes(big) + 3 * bytes(small))
+    let block: number
+    try {
+      block = arena.alloc(3 * bytes(big) + 3 * bytes(small))
+    } catch (e) {
+      this.dispose() // the scratch does not fit: the state this constructor allocated goes back too
+      throw e
+    }
     this.#scratch = {
       block,
       x: block,

@@ -93,15 +93,20 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions, 'sfad
     return this.#run.map((r) => r.train)
   }
 
-  /** Steps, or throws if a group is in eval mode (its parameters hold x, not y). */
-  override step(): boolean {
+  /**
+   * Steps (the named parameters alone, given `only`, as every optimizer does), or throws, changing
+   * nothing, if a group is in eval mode (its parameters hold x, not y) or if a group's next
+   * averaging weight would not be finite (rPower and weightLrPower too large for this many steps
+   * and this learning rate).
+   */
+  override step(only?: Iterable<string>): boolean {
     const i = this.#run.findIndex((r) => !r.train)
     if (i >= 0) {
       throw new Error(
         `ScheduleFreeAdamW.step(): paramGroups[${i}] is in eval mode (its parameters hold the average x); call opt.train() before stepping`,
       )
     }
-    return super.step()
+    return super.step(only)
   }
 
   /** Puts every group's parameters at x, the average to evaluate and to save. Does nothing for a group already there. */
@@ -123,26 +128,45 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions, 'sfad
     c.nonNegative('weightDecay')
     c.nonNegative('warmupSteps')
     if (!Number.isInteger(o.warmupSteps)) c.fail(`warmupSteps must be an integer ≥ 0, got ${o.warmupSteps}`)
-    c.nonNegative('rPower')
-    c.nonNegative('weightLrPower')
+    // t^rPower stays finite in float64 for every t below 2^53 where rPower ≤ 16 (t^16 < 2^848), and
+    // lrMax^weightLrPower for lr ≤ 1e4 where weightLrPower ≤ 16: beyond, the averaging weights overflow.
+    c.range('rPower', 0, 16, true)
+    c.range('weightLrPower', 0, 16, true)
     c.flag('maximize')
+    // Before a step (the group is one of this optimizer's, checked by step()): its next averaging weight must be finite.
+    const g = #run in this ? this.paramGroups.indexOf(o as never) : -1
+    if (g >= 0) {
+      const next = this.#next(g, this.#run[g])
+      if (!Number.isFinite(next.weightSum) || !Number.isFinite(next.lrMax)) {
+        c.fail(
+          `the averaging weight t^rPower·lrMax^weightLrPower overflows at step ${next.step} (rPower ${o.rPower}, ` +
+            `weightLrPower ${o.weightLrPower}, lr ${o.lr}); nothing was changed`,
+        )
+      }
+    }
   }
 
   protected override buffers() {
     return ['z', 'v'] as const
   }
 
-  protected override plan(i: number): void {
-    const o = this.paramGroups[i]
-    const r = this.#run[i]
+  /** Group g's running values after one more step, and that step's learning rate and average coefficient. */
+  #next(g: number, r: Running) {
+    const o = this.paramGroups[g]
     const t = r.step + 1
     const warm = r.step < o.warmupSteps ? t / o.warmupSteps : 1
     const lr = o.lr * warm * Math.sqrt(1 - o.betas[1] ** t)
-    r.lrMax = Math.max(lr, r.lrMax)
-    const weight = t ** o.rPower * r.lrMax ** o.weightLrPower
-    r.weightSum += weight
-    r.step = t
-    this.#now[i] = { lr, c: r.weightSum > 0 ? weight / r.weightSum : 0 }
+    const lrMax = Math.max(lr, r.lrMax)
+    const weight = t ** o.rPower * lrMax ** o.weightLrPower
+    const weightSum = r.weightSum + weight
+    return { step: t, lr, lrMax, weightSum, c: weightSum > 0 ? weight / weightSum : 0 }
+  }
+
+  protected override plan(i: number): void {
+    const r = this.#run[i]
+    const { step, lr, lrMax, weightSum, c } = this.#next(i, r)
+    Object.assign(r, { step, lrMax, weightSum })
+    this.#now[i] = { lr, c }
   }
 
   protected override scalars(o: ScheduleFreeAdamWOptions, t: number, i: number): KernelScalars['sfadamw'] {
@@ -170,9 +194,10 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions, 'sfad
     const bad = (what: string) => new RangeError(`${where}: ${what}, got ${describe(saved)}`)
     if (s === null || typeof s !== 'object') throw bad('must be { step, lrMax, weightSum, train }')
     if (!Number.isInteger(s.step) || s.step < 0) throw bad(`step must be an integer ≥ 0 (${describe(s.step)})`)
-    if (typeof s.lrMax !== 'number' || !(s.lrMax >= -1)) throw bad(`lrMax must be a number ≥ −1 (${describe(s.lrMax)})`)
-    if (typeof s.weightSum !== 'number' || !(s.weightSum >= 0))
-      throw bad(`weightSum must be a number ≥ 0 (${describe(s.weightSum)})`)
+    if (typeof s.lrMax !== 'number' || !(s.lrMax >= -1) || !Number.isFinite(s.lrMax))
+      throw bad(`lrMax must be a finite number ≥ −1 (${describe(s.lrMax)})`)
+    if (typeof s.weightSum !== 'number' || !(s.weightSum >= 0) || !Number.isFinite(s.weightSum))
+      throw bad(`weightSum must be a finite number ≥ 0 (${describe(s.weightSum)})`)
     if (typeof s.train !== 'boolean') throw bad(`train must be true or false (${describe(s.train)})`)
     const { step, lrMax, weightSum, train } = s
     return () => {

@@ -4,18 +4,17 @@
 // after its variable, so state is kept per variable (alternating variable lists just work), and
 // global clipping, diagnostics and checkpoints cover them all.
 import type * as tfc from '@tensorflow/tfjs-core'
-import type { ParamState } from '../checkpoint.js'
 import {
   internals,
-  memoryStats,
   type Optimizer,
   type OptimizerStats,
   type Parameter,
   parameter,
   type StatsOptions,
 } from '../index.js'
-import { alias, aliasIntact, choosePath, type Path, readGradient, writeVariable } from './data.js'
+import { choosePath, type Path, readGradient, writeVariable } from './data.js'
 import { flavourKernels } from './flavours.js'
+import { bindWeights, type Pending, readWeights, slotWeights } from './weights.js'
 
 type TF = typeof tfc
 /** A tensor with its name, as TF.js's optimizers pass gradients and weights. */
@@ -66,6 +65,8 @@ interface Entry {
   /** The data the variable had after our last write: another means someone assigned it. */
   dataId: object | undefined
   path: Path
+  /** The accumulation cycle whose gradient the parameter's gradient holds (accumulate > 1). */
+  cycle: number
 }
 
 /**
@@ -93,7 +94,6 @@ export type WasmOptimizerBase = new (kind: Kind, config: AdapterConfig) => WasmO
 /** Defines the base class on the caller's tf.Optimizer, so that instanceof and registerClass use the caller's TF.js. */
 export function defineBase(tf: TF): WasmOptimizerBase {
   const notes = new Set<string>()
-  const shared = memoryStats().shared
 
   class WasmOptimOptimizer extends tf.Optimizer {
     /** The groups, for wasm-optim's schedulers: set `paramGroups[0].lr` (or use `learningRate`). */
@@ -105,8 +105,11 @@ export function defineBase(tf: TF): WasmOptimizerBase {
     #lr: LearningRate
     readonly #entries = new Map<string, Entry>()
     #opt: Optimizer<object> | undefined
-    /** Weights from setWeights(), bound to variables by position at the next applyGradients(). */
-    #pending: { data: Float32Array; shape: number[] }[] | undefined
+    /** Weights from setWeights(), bound to variables by position at the next applyGradients(), with the count before it. */
+    #pending: { values: Pending; before: number } | undefined
+    /** The variables that have a gradient in this accumulation cycle: the next step steps them all. */
+    readonly #cycle = new Set<string>()
+    #disposed = false
     /** Tensors handed out by getWeights(): the optimizer's until its next getWeights() or dispose(). */
     #handed: tfc.Tensor[] = []
     #calls = 0
@@ -179,6 +182,7 @@ export function defineBase(tf: TF): WasmOptimizerBase {
 
     /** Updates every variable that has a gradient, in one wasm-optim step. */
     override applyGradients(variableGradients: tfc.NamedTensorMap | NamedTensor[]): void {
+      if (this.#disposed) throw new TypeError(`${this.#kind.className}.applyGradients(): the optimizer was disposed`)
       const list = Array.isArray(variableGradients)
         ? variableGradients
         : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }))
@@ -187,26 +191,30 @@ export function defineBase(tf: TF): WasmOptimizerBase {
       const opt = this.#cover(vars)
       if (this.#pending) this.#bind(opt, vars)
       const k = this.#adapter.accumulate
-      const first = this.#calls % k === 0
+      const cycle = Math.floor(this.#calls / k)
       for (const [i, { tensor }] of items.entries()) {
         const e = this.#entries.get(vars[i].name)!
         this.#sync(e)
-        if (first || k === 1) readGradient(tf, e.path, tensor, e.p.grad)
+        // The first gradient of a variable in a cycle replaces what its buffer held; later ones add to it.
+        if (e.cycle !== cycle || k === 1) readGradient(tf, e.path, tensor, e.p.grad)
         else this.#accumulate(tf, e, tensor)
+        e.cycle = cycle
+        this.#cycle.add(e.variable.name)
       }
       this.#calls++
       if (this.#calls % k === 0) {
-        // Every variable seen is in this call (model.fit): all step. Else only these, the others' gradients zeroed
-        // so that a global clipping norm covers this call's gradients alone.
-        const all = vars.length === this.#entries.size
-        const active = all ? undefined : new Set(vars.map((v) => v.name))
+        // Every variable seen had a gradient in this cycle (model.fit): all step. Else only those, the
+        // others' gradients zeroed so that a global clipping norm covers this cycle's gradients alone.
+        const all = this.#cycle.size === this.#entries.size
+        const active = all ? undefined : new Set(this.#cycle)
+        this.#cycle.clear()
         if (active) for (const [name, e] of this.#entries) if (!active.has(name)) e.p.grad.fill(0)
         const lr = this.#lr
         this.paramGroups[0].lr = typeof lr === 'number' ? this.paramGroups[0].lr : lr(this.iterations)
         ;(opt.paramGroups[0] as unknown as { lr: number }).lr = this.paramGroups[0].lr
         if (this.#adapter.clipNorm !== undefined) opt.clipGradNorm(this.#adapter.clipNorm)
         if (this.#adapter.clipValue !== undefined) opt.clipGradValue(this.#adapter.clipValue)
-        if (opt.step(active)) for (const v of vars) this.#write(this.#entries.get(v.name)!)
+        if (opt.step(active)) for (const [name, e] of this.#entries) if (!active || active.has(name)) this.#write(e)
       }
       this.incrementIterations()
     }
@@ -220,19 +228,7 @@ export function defineBase(tf: TF): WasmOptimizerBase {
     /** The iteration counter, then each state buffer of each variable, in TF.js's slot names and order. */
     override async getWeights(): Promise<NamedTensor[]> {
       tf.dispose(this.#handed)
-      this.#handed = []
-      const out: NamedTensor[] = [{ name: 'iter', tensor: tf.scalar(this.iterations, 'int32') }]
-      const opt = this.#opt
-      if (opt) {
-        const slots = opt.slots[0]
-        for (const [buffer, slot] of this.#kind.slots(opt)) {
-          for (const s of slots) {
-            const e = this.#entries.get(s.name!)!
-            const values = internals.view(s.state[buffer], s.n).slice()
-            out.push({ name: `${s.name}/${slot}`, tensor: tf.tensor(values, e.variable.shape, 'float32') })
-          }
-        }
-      }
+      const out = slotWeights(tf, this.#opt, this.#kind, this.iterations)
       this.#handed = out.map((w) => w.tensor)
       return out
     }
@@ -240,23 +236,20 @@ export function defineBase(tf: TF): WasmOptimizerBase {
     /**
      * Restores what getWeights() saved (or what a TF.js optimizer of the same rule saved): the
      * iteration counter now, the state at the next applyGradients(), by position in its variable
-     * list, as TF.js does (a reloaded model's variables have new names).
+     * list, as TF.js does (a reloaded model's variables have new names). Everything that can be
+     * checked now is (iter, finite values, and the counts and sizes where the variables are known):
+     * a refused call changes nothing; so does a refused binding at the next applyGradients().
      */
     override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-      if (!Array.isArray(weightValues) || weightValues.length === 0 || weightValues[0].name !== 'iter') {
-        throw new TypeError(
-          `${this.#kind.className}.setWeights(): expected [iter, ...slots] as getWeights() returns them`,
-        )
+      const where = `${this.#kind.className}.setWeights()`
+      const known = this.#opt && {
+        perVariable: this.#kind.slots(this.#opt).length,
+        sizes: this.#opt.slots[0].map((s) => s.n),
       }
-      const values = await Promise.all(
-        weightValues
-          .slice(1)
-          .map(async (w) => ({ data: Float32Array.from(await w.tensor.data()), shape: w.tensor.shape })),
-      )
-      const rest = await this.extractIterations(weightValues.slice(0, 1))
-      void rest
-      this.#calls = this.iterations_ * this.#adapter.accumulate
-      this.#pending = values
+      const { iter, values } = await readWeights(where, weightValues, known)
+      this.#pending = values.length > 0 ? { values, before: this.iterations } : undefined
+      this.iterations_ = iter
+      this.#calls = iter * this.#adapter.accumulate
     }
 
     /** The rule's options, the learning rate (its value now, if it is a function) and the adapter's options. */
@@ -275,11 +268,8 @@ export function defineBase(tf: TF): WasmOptimizerBase {
 
     /** Frees the wasm memory and every tensor the optimizer made; aliased variables get storage of their own first. */
     override dispose(): void {
-      for (const e of this.#entries.values()) {
-        if (e.path === 'alias' && !e.variable.isDisposed && e.variable.dataId === e.dataId)
-          writeVariable(tf, 'copy', e.variable, e.p)
-        e.p.dispose()
-      }
+      this.#disposed = true
+      for (const e of this.#entries.values()) e.p.dispose()
       this.#entries.clear()
       this.#opt?.dispose()
       this.#opt = undefined
@@ -312,8 +302,10 @@ export function defineBase(tf: TF): WasmOptimizerBase {
     /** The wasm-optim optimizer over every variable seen: made again, state carried by name, when new ones appear. */
     #cover(vars: tfc.Variable[]): Optimizer<object> {
       const fresh = vars.filter((v) => !this.#entries.has(v.name))
-      if (this.#opt && fresh.length === 0) return this.#opt
-      const path = choosePath(tf, this.#adapter.dataPath, shared)
+      // Variables disposed since (a model that is gone): their state is dropped, their memory freed.
+      const dead = [...this.#entries.values()].filter((e) => e.variable.isDisposed)
+      if (this.#opt && fresh.length === 0 && dead.length === 0) return this.#opt
+      const path = choosePath(tf, this.#adapter.dataPath)
       if (path === 'copy' && tf.getBackend() !== 'cpu' && tf.getBackend() !== 'wasm' && !notes.has(tf.getBackend())) {
         notes.add(tf.getBackend())
         console.info(
@@ -327,8 +319,10 @@ export function defineBase(tf: TF): WasmOptimizerBase {
         p: parameter(v.size, { name: v.name, shape: [...v.shape] }),
         dataId: undefined,
         path,
+        cycle: -1,
       }))
-      const params = [...this.#entries.values(), ...added].map((e) => e.p)
+      const kept = [...this.#entries.values()].filter((e) => !e.variable.isDisposed)
+      const params = [...kept, ...added].map((e) => e.p)
       let opt: Optimizer<object>
       try {
         opt = this.#kind.make(params, {
@@ -342,70 +336,42 @@ export function defineBase(tf: TF): WasmOptimizerBase {
         throw e
       }
       for (const a of added) this.#entries.set(a.variable.name, a)
+      for (const d of dead) this.#entries.delete(d.variable.name)
       const saved = this.#opt?.stateDict()
       this.#opt?.dispose()
-      if (saved) opt.loadStateDict(saved)
+      for (const d of dead) d.p.dispose()
+      if (saved) {
+        const alive = new Set(kept.map((e) => e.variable.name))
+        const groups = saved.groups.map((g) => ({ ...g, params: g.params.filter((q) => alive.has(q.name!)) }))
+        opt.loadStateDict({ ...saved, groups })
+      }
       this.#opt = opt
       return opt
     }
 
-    /** Binds setWeights()'s values to this call's variables, by position: the counts and shapes must fit. */
+    /** Binds setWeights()'s values to this call's variables, by position; refused, it puts the count back and drops them. */
     #bind(opt: Optimizer<object>, vars: tfc.Variable[]): void {
-      const values = this.#pending!
-      const slots = this.#kind.slots(opt)
-      const where = `${this.#kind.className}.setWeights()`
-      if (values.length !== slots.length * vars.length) {
-        this.#pending = undefined
-        throw new RangeError(
-          `${where}: got ${values.length} weights besides iter for ${vars.length} variables; ` +
-            `this optimizer keeps ${slots.length} per variable (${slots.map(([, s]) => s).join(', ')}), so ${slots.length * vars.length}`,
-        )
-      }
-      const step = Math.floor(this.iterations / this.#adapter.accumulate)
-      const params = vars.map(
-        (v, j): ParamState<string> => ({
-          name: v.name,
-          length: v.size,
-          step,
-          state: Object.fromEntries(
-            slots.map(([buffer], b) => {
-              const w = values[b * vars.length + j]
-              if (w.data.length !== v.size) {
-                throw new RangeError(
-                  `${where}: weight ${b * vars.length + j + 1} has ${w.data.length} values, variable '${v.name}' ${v.size}`,
-                )
-              }
-              return [buffer, internals.toBase64(w.data)]
-            }),
-          ),
-        }),
-      )
-      const dict = opt.stateDict()
-      const named = new Map(params.map((p) => [p.name, p]))
-      const bytes = {
-        ...dict,
-        groups: [{ ...dict.groups[0], params: dict.groups[0].params.map((p) => named.get(p.name!) ?? p) }],
-      }
-      opt.loadStateDict(bytes)
+      const { values, before } = this.#pending!
       this.#pending = undefined
+      const step = Math.floor(this.iterations / this.#adapter.accumulate)
+      try {
+        bindWeights(`${this.#kind.className}.setWeights()`, opt, this.#kind, values, vars, step)
+      } catch (e) {
+        this.iterations_ = before
+        this.#calls = before * this.#adapter.accumulate
+        throw e
+      }
     }
 
     /** Makes the parameter hold the variable's current values: at first, and whenever someone else assigned the variable. */
     #sync(e: Entry): void {
-      if (e.path === 'alias' && e.dataId !== undefined && aliasIntact(tf, e.variable, e.dataId, e.p)) return
-      if (e.path !== 'alias' && e.dataId === e.variable.dataId) return
-      if (e.path === 'alias' && alias(tf, e.variable, e.p)) {
-        e.dataId = e.variable.dataId
-        return
-      }
-      if (e.path === 'alias') e.path = 'copy' // the backend copied: the public path for this variable from now on
+      if (e.dataId === e.variable.dataId) return
       e.p.param.set(e.variable.dataSync() as Float32Array)
       e.dataId = e.variable.dataId
     }
 
-    /** Writes the parameter back into the variable (nothing to do where the variable's storage is the parameter). */
+    /** Writes the parameter back into the variable through a new tensor: arrays read from it before keep their values. */
     #write(e: Entry): void {
-      if (e.path === 'alias') return
       writeVariable(tf, e.path, e.variable, e.p)
       e.dataId = e.variable.dataId
     }

@@ -147,6 +147,28 @@ const kind = (className: string, cls: Ctor, slots: Kind['slots']): Kind => ({
 })
 
 /**
+ * The adapter's config from a library factory's argument: an options object, whose learning rate
+ * is `learningRate` or the library's own name `lr` (not both), or a number, taken as the learning
+ * rate; never dropped.
+ */
+function libraryConfig(name: OptimizerName, options: unknown): AdapterConfig {
+  const where = `wasm-optim/tfjs: ${name}`
+  if (typeof options === 'number') return { learningRate: options }
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(
+      `${where}: options must be an object (or a number, the learning rate), got ${internals.describe(options)}`,
+    )
+  }
+  const { lr, learningRate, ...rest } = options as { lr?: LearningRate; learningRate?: LearningRate }
+  if (lr !== undefined && learningRate !== undefined) {
+    throw new TypeError(
+      `${where}: give the learning rate once, as learningRate or lr, got both (${internals.describe(learningRate)} and ${internals.describe(lr)})`,
+    )
+  }
+  return { ...rest, learningRate: learningRate ?? lr ?? (optimizers[name].defaults as { lr: number }).lr }
+}
+
+/**
  * TensorFlow.js optimizers whose step runs in wasm-optim, made on the TF.js you pass (so that
  * `instanceof tf.Optimizer`, model.compile and loadLayersModel use your copy of TF.js). Initialises
  * wasm-optim if needed. Call it once, before loading a model saved with one of its optimizers.
@@ -238,17 +260,14 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
   const library = Object.fromEntries(
     names.map((name) => [name, define(kind(`WasmOptim${name}`, optimizers[name] as unknown as Ctor, ownSlots))]),
   ) as Partial<Record<OptimizerName, (config: AdapterConfig) => WasmOptimizer>>
-  const create = (name: OptimizerName, options: object = {}) => {
+  const create = (name: OptimizerName, options: object | number = {}) => {
     const make = library[name]
     if (!make) {
       throw new TypeError(
         `wasm-optim/tfjs: create(): no optimizer here is named ${internals.describe(name)}; the names are ${names.join(', ')}`,
       )
     }
-    const { learningRate = (optimizers[name].defaults as { lr: number }).lr, ...rest } = options as {
-      learningRate?: LearningRate
-    }
-    return make({ ...rest, learningRate } as AdapterConfig)
+    return make(libraryConfig(name, options))
   }
   const result: TfjsOptimizers = {
     sgd: (learningRate, options) => flavour.sgd({ ...options, learningRate }),
