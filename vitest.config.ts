@@ -49,6 +49,7 @@ function browserProject(launchOptions: Exclude<typeof chromium, string>): TestPr
         'test/tfjs-adapter.test.ts',
         'test/tfjs-flavours.test.ts',
         'test/tfjs-defects.test.ts',
+        'test/tfjs-kernels.test.ts',
         'test/threads.test.ts',
         'test/subnormals.test.ts',
         'test/browser/*.test.ts',

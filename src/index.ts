@@ -50,10 +50,11 @@ export * from './schedulers/index.js'
 export { ETA2_EDGES, GAMMA_EDGES, type GroupStats, type OptimizerStats, type StatsOptions } from './stats.js'
 
 import { toBase64 } from './checkpoint.js'
-import { extension, view } from './runtime.js'
+import { freeScratch, gemm, scratch, stage } from './gemm.js'
+import { extension, runtime, view } from './runtime.js'
 import { describe } from './validate.js'
 /**
  * @internal What wasm-optim/tfjs, the library's other entry, needs of it (one runtime, one memory
  * for both entries; helpers it would otherwise carry a copy of): not part of the API, not in the .d.ts.
  */
-export const internals = { extension, view, describe, toBase64 }
+export const internals = { extension, view, describe, toBase64, gemm, scratch, stage, freeScratch, runtime }

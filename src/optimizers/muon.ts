@@ -1,3 +1,4 @@
+import { bandsOf, PARALLEL_PRODUCT, product } from '../gemm.js'
 import type { Kernels } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params, WHOLE } from '../optimizer.js'
 import { addCall, Pass } from '../parallel.js'
@@ -39,9 +40,6 @@ interface MuonScalars {
 
 /** Rows and columns of a parameter's matrix view: [shape[0], product of the rest]. */
 const matrixOf = (shape: readonly number[]) => [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)] as const
-
-/** Multiply-adds from which a matrix product splits over the helper threads (about 50 µs of work). */
-const PARALLEL_PRODUCT = 1 << 21
 
 /**
  * Muon, momentum orthogonalised by Newton–Schulz (Jordan et al. 2024, "Muon: An optimizer for
@@ -197,7 +195,7 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
       this.#symmetric(k, sc.a, sc.ap, sc.a2, m, m)
       k.lincomb(sc.a, sc.a2, sc.a, m * m, b, cc)
       k.pack(sc.x, sc.t, m, w)
-      this.#product(k, sc.a, sc.t, sc.p, m, m, w)
+      product(sc.a, sc.t, sc.p, m, m, w)
       k.lincomb(sc.x, sc.p, sc.x, n, a, 1)
     }
     let out = sc.x
@@ -219,19 +217,6 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
     }
   }
 
-  /** C (m × n) = A (m × k) · B, B packed: in bands of rows over the helper threads where it is large enough. */
-  #product(k: Kernels, a: number, bp: number, out: number, m: number, kk: number, n: number): void {
-    const pool = runtime().pool && m * kk * n >= PARALLEL_PRODUCT ? poolFor(MIN_PARALLEL_ASLEEP) : undefined
-    if (!pool) {
-      k.matmul(a, bp, out, m, kk, n)
-      return
-    }
-    const bands = bandsOf(m, 2 * pool.threads, (i) => i)
-    const pass = new Pass(pool, 0, bands.length, 0)
-    for (const [i0, i1] of bands) addCall(pass, 'matmul', [a + 4 * i0 * kk, bp, out + 4 * i0 * n, i1 - i0, kk, n])
-    pass.run()
-  }
-
   /** C (m × m) = A (m × k) · B, symmetric, B packed: the upper triangle in bands (by work) over the helpers, then the mirror. */
   #symmetric(k: Kernels, a: number, bp: number, out: number, m: number, kk: number): void {
     const pool = runtime().pool && (m * m * kk) / 2 >= PARALLEL_PRODUCT ? poolFor(MIN_PARALLEL_ASLEEP) : undefined
@@ -249,25 +234,4 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
     for (const [i0, i1] of bandsOf(m, 2 * pool.threads, (i) => (i * i) / 2)) addCall(mirror, 'mirror', [out, m, i0, i1])
     mirror.run()
   }
-}
-
-/**
- * Splits rows 0..m into about `count` bands of equal work, `work(i)` being the work of rows
- * 0..i (increasing), at multiples of 4 (the tiles' rows). Empty bands are left out.
- */
-function bandsOf(m: number, count: number, work: (i: number) => number): [number, number][] {
-  const total = work(m)
-  const out: [number, number][] = []
-  let start = 0
-  for (let b = 1; b <= count && start < m; b++) {
-    let end = m
-    if (b < count) {
-      end = start
-      while (end < m && work(end) < (total * b) / count) end += 4
-      end = Math.min(m, end)
-    }
-    if (end > start) out.push([start, end])
-    start = end
-  }
-  return out
 }

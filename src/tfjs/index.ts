@@ -17,6 +17,7 @@ import {
 import { loadFlavours, TFAdadelta, TFAdagrad, TFAdam, TFAdamax, TFMomentum, TFRMSProp, TFSGD } from './flavours.js'
 
 export type { AdapterConfig, AdapterOptions, LearningRate, NamedTensor, WasmOptimizer } from './adapter.js'
+export { registerTrainingKernels, type TrainingKernels, type TrainingKernelsOptions } from './training.js'
 
 type TF = typeof tfc
 

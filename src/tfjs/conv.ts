@@ -1,0 +1,201 @@
+// Convolutions for training (NHWC, float32, dilations 1) as products on wasm-optim's matmul:
+// im2col writes each output position's receptive field as a row of a patch matrix P (batch·outH·
+// outW rows, fh·fw·inC columns) straight into the library's memory; then
+//   Conv2D:               Y  = P · W                      (W the filter as fh·fw·inC × outC)
+//   Conv2DBackpropFilter: dW = Pᵀ · dY
+//   Conv2DBackpropInput:  dX = col2im(dY · Wᵀ)            (col2im: each row of dP added back where it was read)
+// and the depthwise convolutions' two gradients, which TF.js's wasm backend lacks, as plain loops.
+// Anything else (NCHW, dilations > 1, int32) returns undefined: TF.js's own kernel runs.
+import type * as tfc from '@tensorflow/tfjs-core'
+import { internals } from '../index.js'
+import { epilogue, type KernelArgs, type Ours, output, valuesOf } from './storage.js'
+
+type TF = typeof tfc
+type Info = ReturnType<TF['backend_util']['computeConv2DInfo']>
+
+/** The convolution's geometry, or undefined where ours does not apply (NCHW, dilations > 1). */
+function geometry(
+  tf: TF,
+  xShape: number[],
+  filterShape: number[],
+  attrs: Record<string, unknown>,
+  depthwise = false,
+): Info | undefined {
+  const format = (attrs.dataFormat as string | undefined) ?? 'NHWC'
+  const dilations = (attrs.dilations as number | [number, number] | undefined) ?? 1
+  if (format !== 'NHWC' || [dilations].flat().some((d) => d !== 1)) return undefined
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'valid',
+    attrs.dimRoundingMode as 'round' | undefined,
+    depthwise,
+    'channelsLast',
+  )
+}
+
+/**
+ * Both directions of the same walk over the receptive fields: `forward` writes P's rows from x
+ * (zeros where a field leaves the image), else adds P's rows back into x (which must start at 0).
+ * The order is fixed: the same bits every time.
+ */
+function unfold(c: Info, x: Float32Array, p: Float32Array, forward: boolean): void {
+  const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, filterHeight, filterWidth } = c
+  const { top, left } = c.padInfo
+  let o = 0
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        for (let fy = 0; fy < filterHeight; fy++) {
+          const iy = oy * c.strideHeight - top + fy
+          for (let fx = 0; fx < filterWidth; fx++, o += ch) {
+            const ix = ox * c.strideWidth - left + fx
+            if (iy < 0 || iy >= inHeight || ix < 0 || ix >= inWidth) {
+              if (forward) p.fill(0, o, o + ch)
+              continue
+            }
+            const at = ((b * inHeight + iy) * inWidth + ix) * ch
+            if (forward) for (let k = 0; k < ch; k++) p[o + k] = x[at + k]
+            else for (let k = 0; k < ch; k++) x[at + k] += p[o + k]
+          }
+        }
+      }
+    }
+  }
+}
+
+/** P for this geometry in the library's memory: its address, rows and columns. */
+function patches(c: Info, x: Float32Array): { ptr: number; rows: number; cols: number } {
+  const rows = c.batchSize * c.outHeight * c.outWidth
+  const cols = c.filterHeight * c.filterWidth * c.inChannels
+  const ptr = internals.scratch('patches', rows * cols)
+  unfold(c, x, internals.view(ptr, rows * cols), true)
+  return { ptr, rows, cols }
+}
+
+/** Conv2D and FusedConv2D: Y = P · W, then the fused bias and activation. */
+function conv2d(tf: TF, { inputs, attrs, backend }: KernelArgs) {
+  const { x, filter, bias, preluActivationWeights } = inputs
+  const vx = valuesOf(backend, x)
+  const vw = valuesOf(backend, filter)
+  const c = x && filter && vx && vw ? geometry(tf, x.shape, filter.shape, attrs) : undefined
+  if (!c || !vx || !vw) return undefined
+  const vbias = bias ? valuesOf(backend, bias) : undefined
+  const valpha = preluActivationWeights ? valuesOf(backend, preluActivationWeights) : undefined
+  if ((bias && !vbias) || (preluActivationWeights && !valpha)) return undefined
+  const n = c.outChannels
+  const p = patches(c, vx)
+  const pw = internals.stage('b', vw)
+  const pc = internals.scratch('c', p.rows * n)
+  internals.gemm(p.ptr, pw, pc, p.rows, p.cols, n, false, false)
+  const y = internals.view(pc, p.rows * n)
+  const alpha = valpha ?? (attrs.leakyreluAlpha as number | undefined)
+  if (!epilogue(y, n, vbias, (attrs.activation as string | undefined) ?? 'linear', alpha)) return undefined
+  return output(backend, [c.batchSize, c.outHeight, c.outWidth, n], (o) => o.set(y))
+}
+
+/** Conv2DBackpropFilter: dW = Pᵀ · dY, as the filter's shape. */
+function backpropFilter(tf: TF, { inputs, attrs, backend }: KernelArgs) {
+  const { x, dy } = inputs
+  const vx = valuesOf(backend, x)
+  const vdy = valuesOf(backend, dy)
+  const shape = attrs.filterShape as number[]
+  const c = x && vx && vdy ? geometry(tf, x.shape, shape, attrs) : undefined
+  if (!c || !vx || !vdy) return undefined
+  const p = patches(c, vx)
+  const pdy = internals.stage('b', vdy)
+  const pw = internals.scratch('c', p.cols * c.outChannels)
+  internals.gemm(p.ptr, pdy, pw, p.cols, p.rows, c.outChannels, true, false)
+  const dw = internals.view(pw, p.cols * c.outChannels)
+  return output(backend, shape, (o) => o.set(dw))
+}
+
+/** Conv2DBackpropInput: dX = col2im(dY · Wᵀ). */
+function backpropInput(tf: TF, { inputs, attrs, backend }: KernelArgs) {
+  const { dy, filter } = inputs
+  const vdy = valuesOf(backend, dy)
+  const vw = valuesOf(backend, filter)
+  const shape = attrs.inputShape as number[]
+  const c = filter && vdy && vw ? geometry(tf, shape, filter.shape, attrs) : undefined
+  if (!c || !vdy || !vw) return undefined
+  const rows = c.batchSize * c.outHeight * c.outWidth
+  const cols = c.filterHeight * c.filterWidth * c.inChannels
+  const pdy = internals.stage('a', vdy)
+  const pw = internals.stage('b', vw)
+  const pp = internals.scratch('patches', rows * cols)
+  internals.gemm(pdy, pw, pp, rows, c.outChannels, cols, false, true)
+  const dp = internals.view(pp, rows * cols)
+  return output(backend, shape, (dx) => {
+    dx.fill(0)
+    unfold(c, dx, dp, false)
+  })
+}
+
+/** The depthwise convolution's walk: for each output position, filter tap, channel and multiplier, `visit(x index, filter index, y index)`. */
+function depthwiseWalk(c: Info, visit: (xi: number, wi: number, yi: number) => void): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = c
+  const mult = c.outChannels / inChannels
+  const { top, left } = c.padInfo
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        const yRow = ((b * outHeight + oy) * outWidth + ox) * c.outChannels
+        for (let fy = 0; fy < filterHeight; fy++) {
+          const iy = oy * c.strideHeight - top + fy
+          if (iy < 0 || iy >= inHeight) continue
+          for (let fx = 0; fx < filterWidth; fx++) {
+            const ix = ox * c.strideWidth - left + fx
+            if (ix < 0 || ix >= inWidth) continue
+            const xRow = ((b * inHeight + iy) * inWidth + ix) * inChannels
+            const wRow = (fy * filterWidth + fx) * inChannels * mult
+            for (let ch = 0; ch < inChannels; ch++) {
+              for (let q = 0; q < mult; q++) visit(xRow + ch, wRow + ch * mult + q, yRow + ch * mult + q)
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** DepthwiseConv2dNativeBackpropFilter (TF.js's wasm backend has none): dW[tap, c, q] = Σ x · dY. */
+function depthwiseFilter(tf: TF, { inputs, attrs, backend }: KernelArgs) {
+  const { x, dy } = inputs
+  const vx = valuesOf(backend, x)
+  const vdy = valuesOf(backend, dy)
+  const shape = attrs.filterShape as number[]
+  const c = x && vx && vdy ? geometry(tf, x.shape, shape, attrs, true) : undefined
+  if (!c || !vx || !vdy) return undefined
+  const dw = new Float32Array(shape.reduce((a, d) => a * d, 1))
+  depthwiseWalk(c, (xi, wi, yi) => {
+    dw[wi] += vx[xi] * vdy[yi]
+  })
+  return output(backend, shape, (o) => o.set(dw))
+}
+
+/** DepthwiseConv2dNativeBackpropInput (TF.js's wasm backend has none): dX[x] = Σ W · dY. */
+function depthwiseInput(tf: TF, { inputs, attrs, backend }: KernelArgs) {
+  const { dy, filter } = inputs
+  const vdy = valuesOf(backend, dy)
+  const vw = valuesOf(backend, filter)
+  const shape = attrs.inputShape as number[]
+  const c = filter && vdy && vw ? geometry(tf, shape, filter.shape, attrs, true) : undefined
+  if (!c || !vdy || !vw) return undefined
+  const dx = new Float32Array(shape.reduce((a, d) => a * d, 1))
+  depthwiseWalk(c, (xi, wi, yi) => {
+    dx[xi] += vw[wi] * vdy[yi]
+  })
+  return output(backend, shape, (o) => o.set(dx))
+}
+
+/** The convolution kernels, by TF.js's names. */
+export const CONV_KERNELS: Record<string, Ours> = {
+  Conv2D: conv2d,
+  FusedConv2D: conv2d,
+  Conv2DBackpropFilter: backpropFilter,
+  Conv2DBackpropInput: backpropInput,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseFilter,
+  DepthwiseConv2dNativeBackpropInput: depthwiseInput,
+}
