@@ -17,7 +17,7 @@ export { radam } from './radam'
 export { sfadamw, lerp } from './schedulefree'
 export { sumsq, scale, clamp, nonfinite } from './grad'
 export { flush } from './state'
-export { pack, packT, matmul, matmulSym, mirror, transpose, muonMomentum, lincomb, muonUpdate } from './muon'
+export { pack, packT, matmul, matmulTA, matmulSym, mirror, transpose, muonMomentum, lincomb, muonUpdate } from './muon'
 export {
   stats, SLOT_G2, SLOT_P2, SLOT_SIGNS, SLOT_AGREE, SLOT_SAMPLED, SLOT_U2, SLOT_VALID, SLOT_GAMMA, SLOT_PSIGN,
   SLOT_GAMMA_HIST, SLOT_ETA_HIST, SLOTS, MODE_NORMS, MODE_MSGD, MODE_MSSD, MODE_SVAG, MODE_MSVAG, MODE_ADAM,

@@ -44,7 +44,16 @@ export function packT(x: usize, dst: usize, m: i32, k: i32): void {
  * helper thread computes a band of rows by passing a, c and m for the band.
  */
 export function matmul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
-  product(a, b, c, m, k, n, 0, m, false)
+  product(a, b, c, m, k, n, 0, m, false, k, 1)
+}
+
+/**
+ * C (m × n) = Aᵀ · B, A stored k × m with rows `lda` floats apart (lda = m, or more for a band of
+ * columns), B packed: the weight gradient Xᵀ·dY without writing Xᵀ out. The same sums in the same
+ * order as matmul on Aᵀ: the same bits.
+ */
+export function matmulTA(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, lda: i32): void {
+  product(a, b, c, m, k, n, 0, m, false, 1, lda)
 }
 
 /**
@@ -54,7 +63,7 @@ export function matmul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): vo
  * the rest.
  */
 export function matmulSym(a: usize, b: usize, c: usize, m: i32, k: i32, i0: i32, i1: i32): void {
-  product(a, b, c, m, k, m, i0, i1, true)
+  product(a, b, c, m, k, m, i0, i1, true, k, 1)
 }
 
 /**
@@ -69,13 +78,16 @@ export function mirror(c: usize, m: i32, i0: i32, i1: i32): void {
   }
 }
 
-/** Both products' loops, one copy in the module (matmul and matmulSym call it). */
-function product(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, i0: i32, i1: i32, upper: bool): void {
+/**
+ * Every product's loops, one copy in the module: A[i][t] lies at a + 4·(i·rs + t·ts) (rs = k,
+ * ts = 1 for A as stored; rs = 1, ts = lda for A stored transposed).
+ */
+function product(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, i0: i32, i1: i32, upper: bool, rs: i32, ts: i32): void {
   if (!ASC_FEATURE_SIMD) {
     for (let i = i0; i < i1; i++) {
       for (let j = upper ? i : 0; j < n; j++) {
         let s: f32 = 0
-        for (let t = 0; t < k; t++) s += load<f32>(a + ((<usize>i * k + t) << 2)) * load<f32>(b + (packed(t, j, k, n) << 2))
+        for (let t = 0; t < k; t++) s += load<f32>(a + ((<usize>i * rs + <usize>t * ts) << 2)) * load<f32>(b + (packed(t, j, k, n) << 2))
         store<f32>(c + ((<usize>i * n + j) << 2), s)
       }
     }
@@ -86,19 +98,19 @@ function product(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, i0: i32, 
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0)
     const first = k0 == 0
-    const ak = a + (<usize>k0 << 2)
+    const ak = a + ((<usize>k0 * ts) << 2)
     for (let ib = i0; ib < i1; ib += MC) {
       const ie = min(ib + MC, i1)
       for (let j = 0; j < full; j += 8) {
         const pb = b + ((<usize>j * k + <usize>k0 * 8) << 2)
         let i = ib
-        for (; i + 4 <= ie && (!upper || i < j + 8); i += 4) tile4x8(ak, pb, c, i, j, k, n, kc, first)
-        for (; i < ie && (!upper || i < j + 8); i++) tile1x8(ak, pb, c, i, j, k, n, kc, first)
+        for (; i + 4 <= ie && (!upper || i < j + 8); i += 4) tile4x8(ak, pb, c, i, j, rs, ts, n, kc, first)
+        for (; i < ie && (!upper || i < j + 8); i++) tile1x8(ak, pb, c, i, j, rs, ts, n, kc, first)
       }
       for (let j = full; j < n; j++) {
         for (let i = ib; i < ie && (!upper || i <= j); i++) {
           let s: f32 = first ? 0 : load<f32>(c + ((<usize>i * n + j) << 2))
-          for (let t = k0; t < k0 + kc; t++) s += load<f32>(a + ((<usize>i * k + t) << 2)) * load<f32>(b + (packed(t, j, k, n) << 2))
+          for (let t = k0; t < k0 + kc; t++) s += load<f32>(a + ((<usize>i * rs + <usize>t * ts) << 2)) * load<f32>(b + (packed(t, j, k, n) << 2))
           store<f32>(c + ((<usize>i * n + j) << 2), s)
         }
       }
@@ -108,7 +120,7 @@ function product(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, i0: i32, 
 
 /** C[i..i+4][j..j+8] += A[i..i+4][0..kc] · panel[0..kc]: eight accumulators, two loads of B and four of A per step of k. */
 // @ts-ignore: decorator
-@inline function tile4x8(a: usize, pb: usize, c: usize, i: i32, j: i32, k: i32, n: i32, kc: i32, first: bool): void {
+@inline function tile4x8(a: usize, pb: usize, c: usize, i: i32, j: i32, rs: i32, ts: i32, n: i32, kc: i32, first: bool): void {
   const rowC = <usize>n << 2
   const c0 = c + ((<usize>i * n + j) << 2)
   const zero = f32x4.splat(0)
@@ -116,8 +128,9 @@ function product(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, i0: i32, 
   let s10 = first ? zero : v128.load(c0 + rowC), s11 = first ? zero : v128.load(c0 + rowC, 16)
   let s20 = first ? zero : v128.load(c0 + 2 * rowC), s21 = first ? zero : v128.load(c0 + 2 * rowC, 16)
   let s30 = first ? zero : v128.load(c0 + 3 * rowC), s31 = first ? zero : v128.load(c0 + 3 * rowC, 16)
-  const rowA = <usize>k << 2
-  let pa = a + ((<usize>i * k) << 2)
+  const rowA = <usize>rs << 2
+  const step = <usize>ts << 2
+  let pa = a + ((<usize>i * rs) << 2)
   for (let t = 0; t < kc; t++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16)
     const a0 = f32x4.splat(load<f32>(pa)), a1 = f32x4.splat(load<f32>(pa + rowA))
@@ -130,7 +143,7 @@ function product(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, i0: i32, 
     s21 = f32x4.add(s21, f32x4.mul(a2, b1))
     s30 = f32x4.add(s30, f32x4.mul(a3, b0))
     s31 = f32x4.add(s31, f32x4.mul(a3, b1))
-    pa += 4
+    pa += step
     pb += 32
   }
   v128.store(c0, s00)
@@ -145,16 +158,17 @@ function product(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, i0: i32, 
 
 /** One row of a tile: C[i][j..j+8] += A[i][0..kc] · panel[0..kc]. */
 // @ts-ignore: decorator
-@inline function tile1x8(a: usize, pb: usize, c: usize, i: i32, j: i32, k: i32, n: i32, kc: i32, first: bool): void {
+@inline function tile1x8(a: usize, pb: usize, c: usize, i: i32, j: i32, rs: i32, ts: i32, n: i32, kc: i32, first: bool): void {
   const c0 = c + ((<usize>i * n + j) << 2)
   const zero = f32x4.splat(0)
   let s0 = first ? zero : v128.load(c0), s1 = first ? zero : v128.load(c0, 16)
-  let pa = a + ((<usize>i * k) << 2)
+  const step = <usize>ts << 2
+  let pa = a + ((<usize>i * rs) << 2)
   for (let t = 0; t < kc; t++) {
     const x = f32x4.splat(load<f32>(pa))
     s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)))
     s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)))
-    pa += 4
+    pa += step
     pb += 32
   }
   v128.store(c0, s0)

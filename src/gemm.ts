@@ -29,16 +29,24 @@ export function bandsOf(m: number, count: number, work: (i: number) => number): 
   return out
 }
 
-/** C (m × n) = A (m × k) · B, B packed: in bands of rows over the helper threads where it is large enough. */
-export function product(a: number, bp: number, c: number, m: number, k: number, n: number): void {
+/**
+ * C (m × n) = A (m × k) · B, B packed (or Aᵀ · B with A stored k × m, `transA`): in bands of rows
+ * over the helper threads where it is large enough.
+ */
+export function product(a: number, bp: number, c: number, m: number, k: number, n: number, transA = false): void {
   const pool = runtime().pool && m * k * n >= PARALLEL_PRODUCT ? poolFor(MIN_PARALLEL_ASLEEP) : undefined
+  const kernels = runtime().kernels
   if (!pool) {
-    runtime().kernels.matmul(a, bp, c, m, k, n)
+    if (transA) kernels.matmulTA(a, bp, c, m, k, n, m)
+    else kernels.matmul(a, bp, c, m, k, n)
     return
   }
   const bands = bandsOf(m, 2 * pool.threads, (i) => i)
   const pass = new Pass(pool, 0, bands.length, 0)
-  for (const [i0, i1] of bands) addCall(pass, 'matmul', [a + 4 * i0 * k, bp, c + 4 * i0 * n, i1 - i0, k, n])
+  for (const [i0, i1] of bands) {
+    if (transA) addCall(pass, 'matmulTA', [a + 4 * i0, bp, c + 4 * i0 * n, i1 - i0, k, n, m])
+    else addCall(pass, 'matmul', [a + 4 * i0 * k, bp, c + 4 * i0 * n, i1 - i0, k, n])
+  }
   pass.run()
 }
 
@@ -78,15 +86,10 @@ export function gemm(
   transB: boolean,
 ): void {
   const kernels = runtime().kernels
-  let left = a
-  if (transA && m > 1 && k > 1) {
-    left = scratch('transposed', m * k)
-    kernels.transpose(a, left, k, m)
-  }
   const packed = scratch('packed', k * n)
   if (transB) kernels.packT(b, packed, n, k)
   else kernels.pack(b, packed, k, n)
-  product(left, packed, c, m, k, n)
+  product(a, packed, c, m, k, n, transA && m > 1 && k > 1)
 }
 
 /** Copies `values` into the scratch area `role`; its address. */

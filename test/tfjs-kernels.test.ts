@@ -98,6 +98,20 @@ function depthwise(c: ConvCase, [x, w, dy]: tf.Tensor[]): tf.Tensor[] {
       .sum()
   return [tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad), ...tf.grads(f)([x, w])]
 }
+/** Max pooling's gradient (MaxPoolGrad: TF.js's wasm kernel was slow). */
+function maxPool(c: ConvCase, [x, dy]: tf.Tensor[]): tf.Tensor[] {
+  const f = (xx: tf.Tensor) =>
+    tf
+      .maxPool(xx as tf.Tensor4D, c.w[0], c.stride, c.pad)
+      .mul(dy)
+      .sum()
+  return [tf.grad(f)(x)]
+}
+const POOLS: ConvCase[] = [
+  { x: [2, 28, 28, 4], w: [3, 3], stride: 2, pad: 'same' },
+  { x: [1, 9, 9, 3], w: [2, 2], stride: 2, pad: 'valid' },
+]
+
 const DEPTHWISE: ConvCase[] = [
   { x: [2, 7, 7, 3], w: [3, 3, 3, 2], stride: 1, pad: 'same' },
   { x: [1, 9, 9, 4], w: [3, 3, 4, 1], stride: 2, pad: 'valid' },
@@ -118,7 +132,8 @@ describe('training kernels against TF.js', () => {
   let matInputs: tf.Tensor[][]
   let convInputs: tf.Tensor[][]
   let dwInputs: tf.Tensor[][]
-  let refs: { mats: number[][]; convs: number[][][]; dws: number[][][] }
+  let poolInputs: tf.Tensor[][]
+  let refs: { mats: number[][]; convs: number[][][]; dws: number[][][]; pools: number[][][] }
 
   beforeAll(async () => {
     await init()
@@ -142,10 +157,15 @@ describe('training kernels against TF.js', () => {
       )
       return [rand(c.x), rand(c.w), rand(y.shape)]
     })
+    poolInputs = POOLS.map((c) => {
+      const y = tf.maxPool(tf.zeros(c.x as never) as tf.Tensor4D, c.w[0], c.stride, c.pad)
+      return [rand(c.x), rand(y.shape)]
+    })
     refs = {
       mats: matInputs.map((inputs, i) => Array.from(matmul(MATS[i], inputs).dataSync())),
       convs: convInputs.map((inputs, i) => values(conv(CONVS[i], inputs))),
       dws: dwInputs.map((inputs, i) => values(depthwise(DEPTHWISE[i], inputs))),
+      pools: poolInputs.map((inputs, i) => values(maxPool(POOLS[i], inputs))),
     }
   })
   afterAll(() => shutdown())
@@ -180,6 +200,11 @@ describe('training kernels against TF.js', () => {
       },
     )
 
+    it.each(POOLS.map((c, i) => [JSON.stringify(c), i] as const))('max pooling %s: gradient within 1e-6', (_, i) => {
+      const [ours] = values(maxPool(POOLS[i], poolInputs[i]))
+      expect(relError(ours, refs.pools[i][0])).toBeLessThan(1e-6)
+    })
+
     it('batch dims broadcast both ways ([3, 1] with [1, 2]), as slice-by-slice products do', () => {
       const a = rand([3, 1, 6, 4])
       const b = rand([1, 2, 4, 5])
@@ -210,6 +235,24 @@ describe('training kernels against TF.js', () => {
       tf.dispose([a, b])
     })
 
+    it('the SIMD and the scalar build give the same bits (both transposes, a conv and its gradients)', async () => {
+      const a = rand([37, 29])
+      const b = rand([23, 37])
+      const x = rand([2, 9, 9, 3])
+      const w = rand([3, 3, 3, 5])
+      const dy = rand([2, 9, 9, 5])
+      const run = () => [
+        tf.matMul(a, b, true, true).dataSync(),
+        ...conv({ x: x.shape, w: w.shape, stride: 1, pad: 'same' }, [x, w, dy]).map((t) => t.dataSync()),
+      ]
+      await init({ simd: false })
+      const scalar = run()
+      await init({ simd: true })
+      const simd = run()
+      simd.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(scalar[i].buffer)), String(i)).toBe(true))
+      tf.dispose([a, b, x, w, dy])
+    })
+
     it('registering twice is harmless; the kernels are ours', async () => {
       expect(kernels.registered).toContain(`BatchMatMul@${backend}`)
       const again = await registerTrainingKernels(tf)
@@ -217,6 +260,51 @@ describe('training kernels against TF.js', () => {
       again.unregister()
       expect(tf.getKernel('BatchMatMul', backend)?.kernelFunc).toBe(tf.getKernel('BatchMatMul', backend)?.kernelFunc)
     })
+  })
+
+  it("a conv net's weights after 3 trainOnBatch on wasm with the kernels are within 1e-4 of TF.js's cpu run", async () => {
+    const net = () => {
+      const m = tf.sequential({
+        layers: [
+          tf.layers.conv2d({ inputShape: [12, 12, 2], filters: 6, kernelSize: 3, activation: 'relu' }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+          tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 4, activation: 'softmax' }),
+        ],
+      })
+      m.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' })
+      return m
+    }
+    const run = async (backend: string, withKernels: boolean) => {
+      await tf.setBackend(backend)
+      const k = withKernels ? await registerTrainingKernels(tf) : undefined
+      const m = net()
+      m.setWeights(start.map((w) => tf.tensor(w.data, w.shape)))
+      const x = tf.tensor(xs, [16, 12, 12, 2])
+      const y = tf.oneHot(
+        tf.tensor1d(
+          Int32Array.from({ length: 16 }, (_, i) => i % 4),
+          'int32',
+        ),
+        4,
+      )
+      for (let i = 0; i < 3; i++) await m.trainOnBatch(x, y)
+      const out = m.getWeights().map((w) => Array.from(w.dataSync()))
+      k?.unregister()
+      m.dispose()
+      tf.dispose([x, y])
+      return out
+    }
+    await tf.setBackend('cpu')
+    const probe = net()
+    const start = probe.getWeights().map((w) => ({ data: Float32Array.from(w.dataSync()), shape: w.shape }))
+    probe.dispose()
+    const xs = Float32Array.from({ length: 16 * 12 * 12 * 2 }, () => u())
+    const want = await run('cpu', false)
+    const got = await run('wasm', true)
+    got.forEach((w, i) => expect(relError(w, want[i]), `weight ${i}`).toBeLessThan(1e-4))
   })
 
   it('unregister() leaves every kernel as it was', async () => {

@@ -66,13 +66,31 @@ function unfold(c: Info, x: Float32Array, p: Float32Array, forward: boolean): vo
   }
 }
 
-/** P for this geometry in the library's memory: its address, rows and columns. */
-function patches(c: Info, x: Float32Array): { ptr: number; rows: number; cols: number } {
+/**
+ * The last few patch matrices, by the input's data and the geometry: a layer's filter gradient
+ * (Conv2DBackpropFilter) reads the same P as its forward pass, so it is unfolded once per step.
+ * TF.js's tensors are immutable: the same data object holds the same values.
+ */
+const recent: { id: object; key: string; role: string }[] = []
+
+/** P for this geometry in the library's memory (reused where the same input was unfolded lately): its address, rows and columns. */
+function patches(c: Info, x: Float32Array, id: object): { ptr: number; rows: number; cols: number } {
   const rows = c.batchSize * c.outHeight * c.outWidth
   const cols = c.filterHeight * c.filterWidth * c.inChannels
-  const ptr = internals.scratch('patches', rows * cols)
+  const key = JSON.stringify([c.inShape, c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, c.padInfo])
+  const hit = recent.find((r) => r.id === id && r.key === key)
+  if (hit) return { ptr: internals.scratch(hit.role, rows * cols), rows, cols }
+  // Four areas, the oldest reused: enough for the convolutions of a small network's step.
+  const role = recent.length < 4 ? `patches${recent.length}` : recent.shift()!.role
+  recent.push({ id, key, role })
+  const ptr = internals.scratch(role, rows * cols)
   unfold(c, x, internals.view(ptr, rows * cols), true)
   return { ptr, rows, cols }
+}
+
+/** Forgets the cached patches (their areas are freed with the rest of the scratch). */
+export function forgetPatches(): void {
+  recent.length = 0
 }
 
 /** Conv2D and FusedConv2D: Y = P · W, then the fused bias and activation. */
@@ -86,7 +104,7 @@ function conv2d(tf: TF, { inputs, attrs, backend }: KernelArgs) {
   const valpha = preluActivationWeights ? valuesOf(backend, preluActivationWeights) : undefined
   if ((bias && !vbias) || (preluActivationWeights && !valpha)) return undefined
   const n = c.outChannels
-  const p = patches(c, vx)
+  const p = patches(c, vx, x!.dataId)
   const pw = internals.stage('b', vw)
   const pc = internals.scratch('c', p.rows * n)
   internals.gemm(p.ptr, pw, pc, p.rows, p.cols, n, false, false)
@@ -104,7 +122,7 @@ function backpropFilter(tf: TF, { inputs, attrs, backend }: KernelArgs) {
   const shape = attrs.filterShape as number[]
   const c = x && vx && vdy ? geometry(tf, x.shape, shape, attrs) : undefined
   if (!c || !vx || !vdy) return undefined
-  const p = patches(c, vx)
+  const p = patches(c, vx, x!.dataId)
   const pdy = internals.stage('b', vdy)
   const pw = internals.scratch('c', p.cols * c.outChannels)
   internals.gemm(p.ptr, pdy, pw, p.cols, p.rows, c.outChannels, true, false)
@@ -124,7 +142,7 @@ function backpropInput(tf: TF, { inputs, attrs, backend }: KernelArgs) {
   const cols = c.filterHeight * c.filterWidth * c.inChannels
   const pdy = internals.stage('a', vdy)
   const pw = internals.stage('b', vw)
-  const pp = internals.scratch('patches', rows * cols)
+  const pp = internals.scratch('dpatches', rows * cols)
   internals.gemm(pdy, pw, pp, rows, c.outChannels, cols, false, true)
   const dp = internals.view(pp, rows * cols)
   return output(backend, shape, (dx) => {
@@ -190,6 +208,57 @@ function depthwiseInput(tf: TF, { inputs, attrs, backend }: KernelArgs) {
   return output(backend, shape, (o) => o.set(dx))
 }
 
+/**
+ * MaxPoolGrad (NHWC, dilation 1): each output's gradient added to the first largest input of its
+ * window (scanned row by row, as TF.js's cpu kernel does). TF.js's wasm kernel took 75 ms of a
+ * P1 step of 480; this loop, about 5.
+ */
+function maxPoolGrad(tf: TF, { inputs, attrs, backend }: KernelArgs) {
+  const { dy, input } = inputs
+  const vdy = valuesOf(backend, dy)
+  const vx = valuesOf(backend, input)
+  if (!input || !vdy || !vx) return undefined
+  const c = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize as [number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'valid',
+    attrs.dimRoundingMode as 'round' | undefined,
+  )
+  const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, filterHeight, filterWidth } = c
+  const dx = new Float64Array(vx.length)
+  // Channels innermost: each window row's inputs are read in order.
+  const best = new Float64Array(ch)
+  const at = new Int32Array(ch)
+  let o = 0
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      const y0 = oy * c.strideHeight - c.padInfo.top
+      const y1 = Math.min(inHeight, y0 + filterHeight)
+      for (let ox = 0; ox < outWidth; ox++, o += ch) {
+        const x0 = ox * c.strideWidth - c.padInfo.left
+        const x1 = Math.min(inWidth, x0 + filterWidth)
+        best.fill(Number.NEGATIVE_INFINITY)
+        at.fill(-1)
+        for (let y = Math.max(0, y0); y < y1; y++) {
+          for (let x = Math.max(0, x0); x < x1; x++) {
+            const i = ((b * inHeight + y) * inWidth + x) * ch
+            for (let d = 0; d < ch; d++) {
+              if (vx[i + d] > best[d]) {
+                best[d] = vx[i + d]
+                at[d] = i + d
+              }
+            }
+          }
+        }
+        for (let d = 0; d < ch; d++) if (at[d] >= 0) dx[at[d]] += vdy[o + d]
+      }
+    }
+  }
+  return output(backend, input.shape, (out) => out.set(dx))
+}
+
 /** The convolution kernels, by TF.js's names. */
 export const CONV_KERNELS: Record<string, Ours> = {
   Conv2D: conv2d,
@@ -198,4 +267,5 @@ export const CONV_KERNELS: Record<string, Ours> = {
   Conv2DBackpropInput: backpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseInput,
+  MaxPoolGrad: maxPoolGrad,
 }

@@ -8,7 +8,7 @@
 // and the value.
 import type * as tfc from '@tensorflow/tfjs-core'
 import { init, internals } from '../index.js'
-import { CONV_KERNELS } from './conv.js'
+import { CONV_KERNELS, forgetPatches } from './conv.js'
 import {
   ACTIVATIONS,
   epilogue,
@@ -167,6 +167,7 @@ export async function registerTrainingKernels(tf: TF, options: TrainingKernelsOp
       if (done) return
       done = true
       for (const r of restore.reverse()) r()
+      forgetPatches()
       internals.freeScratch()
     },
   }
