@@ -26,7 +26,7 @@ interface Storage {
 
 /** A float32 tensor's values where the backend keeps them (no copy), or undefined (then TF.js's kernel runs). */
 export function valuesOf(backend: unknown, t: TensorInfo | undefined): Float32Array | undefined {
-  if (!t || t.dtype !== 'float32') return undefined
+  if (t?.dtype !== 'float32') return undefined
   const b = backend as Storage
   if (typeof b.typedArrayFromHeap === 'function') return b.typedArrayFromHeap(t)
   const v = b.data?.get(t.dataId)?.values
@@ -49,8 +49,8 @@ export function output(backend: unknown, shape: number[], fill: (out: Float32Arr
 /** The fused epilogues TF.js has: bias, then an activation. */
 export const ACTIVATIONS: Record<string, ((x: number, alpha: number) => number) | undefined> = {
   linear: (x) => x,
-  relu: (x) => (x < 0 ? 0 : x),
-  relu6: (x) => (x < 0 ? 0 : x > 6 ? 6 : x),
+  relu: (x) => Math.max(x, 0),
+  relu6: (x) => (x < 0 ? 0 : Math.min(x, 6)),
   elu: (x) => (x >= 0 ? x : Math.exp(x) - 1),
   leakyrelu: (x, a) => (x < 0 ? a * x : x),
   prelu: (x, a) => (x < 0 ? a * x : x),

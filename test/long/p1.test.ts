@@ -5,7 +5,6 @@
 
 import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
-import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { loadFashion, model, type Run, train } from '../../reproduce/p1.js'
 
