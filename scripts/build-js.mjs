@@ -19,7 +19,6 @@ const common = {
   format: 'esm',
   platform: 'neutral',
   target: 'es2022',
-  keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
 }

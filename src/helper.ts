@@ -68,7 +68,7 @@ export const kernelIndex = Object.fromEntries(KERNEL_NAMES.map((k, i) => [k, i])
 /**
  * Runs task `at` (its first slot in `f`, a Float64Array over the memory). Shared by the calling
  * thread and the helpers, to whom it is sent as source text: it must not refer to anything
- * outside itself, and declares no named inner function (the build's keepNames would wrap one in
+ * outside itself, and declares no named inner function (a bundler's keepNames would wrap one in
  * a helper that the text lacks).
  */
 export function runTask(

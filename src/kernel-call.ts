@@ -4,6 +4,7 @@
 import { CALLS, type KernelScalars, type StepKernel } from './kernels.js'
 import { addStep, overSlots } from './parallel.js'
 import { runtime } from './runtime.js'
+import type { Checker } from './validate.js'
 import { READ_G, READ_P, type Slot, type Walker, WRITE_P } from './walk.js'
 
 /**
@@ -54,10 +55,18 @@ export function flushState(s: Slot): void {
   for (const address of Object.values(s.state)) k.flush(address, s.n)
 }
 
+/** An optimizer's hooks as a step calls them, bound once at construction. */
+export interface Hooks {
+  plan: (group: number) => void
+  scalars: (group: number, t: number) => object
+  whole: ((s: Slot, c: object) => void) | undefined
+  check: (group: object, c: Checker) => void
+}
+
 /**
  * A step's plan, in order: each group's `plan(i)`, then each active parameter's step count
- * advanced. Fills `list` with the parameters to step and `c` with their scalars (computed once
- * per run of equal counts), both reused from step to step, and returns `list`.
+ * advanced. Writes the parameters to step into `list` and their scalars (computed once per run
+ * of equal counts) into `c`, both reused from step to step, and returns how many there are.
  */
 export function advance<S>(
   slots: Slot[][],
@@ -66,9 +75,8 @@ export function advance<S>(
   c: S[],
   plan: (group: number) => void,
   scalars: (group: number, t: number) => S,
-): Slot[] {
-  list.length = 0
-  c.length = 0
+): number {
+  let n = 0
   for (let i = 0; i < slots.length; i++) {
     let t = -1
     let now!: S
@@ -81,21 +89,37 @@ export function advance<S>(
         t = s.t
         now = scalars(i, t)
       }
-      list.push(s)
-      c.push(now)
+      list[n] = s
+      c[n++] = now
     }
   }
-  return list
+  return n
+}
+
+/** One parameter's step on the calling thread: a parameter() in one call, a plain array a chunk at a time through the staging area. */
+function local<S>(
+  s: Slot,
+  c: S,
+  call: KernelCall<S>,
+  w: Walker,
+  flush: boolean,
+  whole: ((s: Slot, c: S) => void) | undefined,
+) {
+  if (whole) whole(s, c)
+  else if (!s.param.user && !s.grad.user) call(s.p, s.g, s.state, s.n, 0, c, flush)
+  else for (w.begin(s, READ_P | READ_G | WRITE_P); w.next(); ) call(w.p, w.g, s.state, w.n, w.off, c, flush)
+  if (flush && s.t % FLUSH_EVERY === 0) flushState(s)
 }
 
 /**
- * Runs a step's one pass over `list` with scalars `c` (see advance): the library's own kernels
- * split over the helper threads where they pay; everything else on the calling thread, a
- * parameter() in one call, a plain array a chunk at a time through the staging area, a method that
- * steps whole parameters (Muon) through `whole`, which splits its own work.
+ * Runs a step's one pass over the first `n` of `list` with scalars `c` (see advance): the
+ * library's own kernels split over the helper threads where they pay; everything else on the
+ * calling thread (a method that steps whole parameters, Muon, through `whole`, which splits its
+ * own work). Without helpers it allocates nothing.
  */
 export function runStep<S>(
   list: Slot[],
+  n: number,
   c: S[],
   call: KernelCall<S>,
   kernel: StepKernel | undefined,
@@ -103,16 +127,12 @@ export function runStep<S>(
   flush: boolean,
   whole: ((s: Slot, c: S) => void) | undefined,
 ): void {
-  overSlots(list, {
-    tasks:
-      kernel === undefined || whole
-        ? undefined
-        : (pass, s, i) => addStep(pass, kernel, s, c[i] as object, flush, flush && s.t % FLUSH_EVERY === 0),
-    local: (s, i) => {
-      if (whole) whole(s, c[i])
-      else if (!s.param.user && !s.grad.user) call(s.p, s.g, s.state, s.n, 0, c[i], flush)
-      else for (w.begin(s, READ_P | READ_G | WRITE_P); w.next(); ) call(w.p, w.g, s.state, w.n, w.off, c[i], flush)
-      if (flush && s.t % FLUSH_EVERY === 0) flushState(s)
-    },
+  if (!runtime().pool || kernel === undefined || whole) {
+    for (let i = 0; i < n; i++) local(list[i], c[i], call, w, flush, whole)
+    return
+  }
+  overSlots(n === list.length ? list : list.slice(0, n), {
+    tasks: (pass, s, i) => addStep(pass, kernel, s, c[i] as object, flush, flush && s.t % FLUSH_EVERY === 0),
+    local: (s, i) => local(s, c[i], call, w, flush, whole),
   })
 }

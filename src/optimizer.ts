@@ -1,7 +1,7 @@
 import { restore, type StateDict, snapshot, toBase64, toBytes, writeState } from './checkpoint.js'
 import { clipByNorm, clipByValue, gradientsFinite } from './gradients.js'
 import { checkGroup, checkSlots, checkSubnormals, groupNames, makeGroups, namedSlots, ownOptions } from './groups.js'
-import { advance, type KernelCall, ownKernel, runStep } from './kernel-call.js'
+import { advance, type Hooks, type KernelCall, ownKernel, runStep } from './kernel-call.js'
 import type { KernelBuffers, KernelScalars, StepKernel } from './kernels.js'
 import {
   checkKeys,
@@ -59,9 +59,11 @@ export abstract class Optimizer<
   readonly #where: { step: string[]; stats: string[] }
   /** The one allocator block that holds all this optimizer's state and its staging area. */
   #block: number | undefined
-  /** A step's parameters and their scalars (see #advance), reused. */
+  /** A step's parameters and their scalars (see advance), reused. */
   readonly #list: Slot[] = []
-  readonly #scalarsOf: S[] = []
+  readonly #scalarsOf: object[] = []
+  /** The subclass's hooks as a step calls them, bound once (a step allocates no closure); typed loosely (see #call). */
+  readonly #hooks: Hooks
 
   protected constructor(
     name: string,
@@ -74,8 +76,14 @@ export abstract class Optimizer<
     this.#call = (typeof kernel === 'function' ? kernel : ownKernel(kernel)) as unknown as KernelCall<object>
     this.#kernel = typeof kernel === 'function' ? undefined : kernel
     runtime()
-    const made = makeGroups(name, params, defaults, options, {
-      check: (g, c) => this.check(g, c),
+    this.#hooks = {
+      plan: (i) => this.plan(i),
+      scalars: (i, t) => this.scalars(this.paramGroups[i], t, i),
+      whole: this.stepWhole && ((s, c) => this.stepWhole!(s, c as S, s.group)),
+      check: (g, c) => this.check(g as O, c),
+    }
+    const made = makeGroups<O>(name, params, defaults, options, {
+      check: this.#hooks.check,
       modes: this.subnormalModes(),
     })
     this.nonFinite = made.nonFinite
@@ -139,16 +147,9 @@ export abstract class Optimizer<
       this.skippedSteps++
       return false
     }
-    const list = advance(
-      slots,
-      active,
-      this.#list,
-      this.#scalarsOf,
-      (i) => this.plan(i),
-      (i, t) => this.scalars(this.paramGroups[i], t, i),
-    )
-    const whole = this.stepWhole && ((s: Slot, c: S) => this.stepWhole!(s, c, s.group))
-    runStep(list, this.#scalarsOf, this.#call, this.#kernel, this.#walker, this.subnormals === 'flush', whole)
+    const [h, list, c] = [this.#hooks, this.#list, this.#scalarsOf]
+    const n = advance(slots, active, list, c, h.plan, h.scalars)
+    runStep(list, n, c, this.#call, this.#kernel, this.#walker, this.subnormals === 'flush', h.whole)
     return true
   }
 
@@ -221,10 +222,8 @@ export abstract class Optimizer<
   }
 
   /**
-   * Diagnostics through the paper's lens, per group and in total (see {@link OptimizerStats}):
-   * norms, sign agreement, and where the method keeps v, γ, η̂² and P(sign right). Call it after
-   * step() and before the gradients change: one read-only pass, sampled (`sampleEvery`) where it
-   * needs divisions (docs/diagnostics.md).
+   * Diagnostics through the paper's lens, per group and in total ({@link OptimizerStats}). Call it
+   * after step(), before the gradients change: one read-only pass, sampled (docs/diagnostics.md).
    */
   stats(options?: StatsOptions): OptimizerStats {
     const slots = this.#live('stats')
@@ -291,6 +290,6 @@ export abstract class Optimizer<
   }
 
   #checkGroup(group: O, i: number, where: string): void {
-    checkGroup(where, group, this.defaults, (g, c) => this.check(g, c), this.buffers(group), this.#allocated[i])
+    checkGroup(where, group, this.defaults, this.#hooks.check, this.buffers(group), this.#allocated[i])
   }
 }
