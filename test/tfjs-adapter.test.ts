@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AdamW, init, Lion, MSVAG, Muon, memoryStats, type Optimizer, parameter } from '../src/index.js'
 import { type TfjsOptimizers, tfjsOptimizers, type WasmOptimizer } from '../src/tfjs/index.js'
 import { firstBitDifference, rng } from './helpers.js'
-import { mlp } from './tfjs-model.js'
+import { mlp, reload } from './tfjs-model.js'
 
 const N = 1027
 const STEPS = 100
@@ -108,15 +108,7 @@ describe.each(['cpu', 'wasm'])('wasm-optim/tfjs on the %s backend', (backend) =>
       const opt2 = make(wo)
       first.model.compile({ optimizer: opt2, loss: 'categoricalCrossentropy' })
       for (let e = 0; e < 2; e++) await epoch(first.model, first.x, first.y)
-      let saved: tf.io.ModelArtifacts | undefined
-      await first.model.save(
-        tf.io.withSaveHandler(async (artifacts) => {
-          saved = artifacts
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-        }),
-        { includeOptimizer: true },
-      )
-      const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!))
+      const loaded = await reload(first.model)
       expect(loaded.optimizer.getClassName()).toBe(opt2.getClassName())
       for (let e = 0; e < 2; e++) await epoch(loaded, first.x, first.y)
       weights(straight.model).forEach((w, i) => {

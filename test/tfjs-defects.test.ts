@@ -8,7 +8,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { init, memoryStats } from '../src/index.js'
 import { type NamedTensor, type TfjsOptimizers, tfjsOptimizers } from '../src/tfjs/index.js'
-import { mlp } from './tfjs-model.js'
+import { mlp, reload } from './tfjs-model.js'
 
 if (typeof window !== 'undefined') setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/')
 
@@ -163,15 +163,7 @@ describe.each(['cpu', 'wasm'])('wasm-optim/tfjs on the %s backend: nothing silen
     const m = mlp()
     const opt = wo.adamw({ learningRate: 0.01 })
     m.model.compile({ optimizer: opt, loss: 'categoricalCrossentropy' })
-    let saved: tf.io.ModelArtifacts | undefined
-    await m.model.save(
-      tf.io.withSaveHandler(async (a) => {
-        saved = a
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-      }),
-      { includeOptimizer: true },
-    )
-    const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!))
+    const loaded = await reload(m.model)
     const h = await loaded.fit(m.x, m.y, { epochs: 1, batchSize: 32, verbose: 0 })
     expect(Number.isFinite(h.history.loss[0] as number)).toBe(true)
     for (const o of [opt, loaded.optimizer]) o.dispose()

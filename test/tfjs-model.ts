@@ -32,3 +32,16 @@ export function mlp(seed = 3) {
   )
   return { model, x, y }
 }
+
+/** Saves a model with its optimizer into memory and loads it back (as another process would from disk). */
+export async function reload(model: tf.LayersModel): Promise<tf.LayersModel> {
+  let saved: tf.io.ModelArtifacts | undefined
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+    }),
+    { includeOptimizer: true },
+  )
+  return tf.loadLayersModel(tf.io.fromMemory(saved!))
+}

@@ -4,7 +4,15 @@
 // tf.train's signatures and TF.js's own rules, to the bit, and every wasm-optim optimizer with an
 // options object. This entry imports no TF.js at run time.
 import type * as tfc from '@tensorflow/tfjs-core'
-import { init, internals, type Optimizer, type OptimizerName, optimizers, type SubnormalMode } from '../index.js'
+import {
+  init,
+  internals,
+  type Optimizer,
+  type OptimizerClass,
+  type OptimizerName,
+  optimizers,
+  type SubnormalMode,
+} from '../index.js'
 import {
   type AdapterConfig,
   type AdapterOptions,
@@ -140,10 +148,9 @@ const tfSlots =
 const ownSlots = (opt: Optimizer<object>): [string, string][] =>
   Object.keys(opt.slots[0]?.[0]?.state ?? {}).map((b) => [b, b])
 
-type Ctor = new (params: never[], options: object) => Optimizer<object>
-const kind = (className: string, cls: Ctor, slots: Kind['slots']): Kind => ({
+const kind = (className: string, cls: OptimizerClass, slots: Kind['slots']): Kind => ({
   className,
-  make: (params, options) => new cls(params as never[], options),
+  make: (params, options) => new cls(params, options),
   slots,
 })
 
@@ -209,12 +216,12 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
   }
   const eps = () => tf.backend().epsilon()
   const flavour = {
-    sgd: define(kind('WasmOptimTFSGD', TFSGD as unknown as Ctor, tfSlots([]))),
-    momentum: define(kind('WasmOptimTFMomentum', TFMomentum as unknown as Ctor, tfSlots([['acc', 'momentum']]))),
+    sgd: define(kind('WasmOptimTFSGD', TFSGD, tfSlots([]))),
+    momentum: define(kind('WasmOptimTFMomentum', TFMomentum, tfSlots([['acc', 'momentum']]))),
     rmsprop: define(
       kind(
         'WasmOptimTFRMSProp',
-        TFRMSProp as unknown as Ctor,
+        TFRMSProp,
         tfSlots([
           ['ms', 'rms'],
           ['mom', 'momentum'],
@@ -222,11 +229,11 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
         ]),
       ),
     ),
-    adagrad: define(kind('WasmOptimTFAdagrad', TFAdagrad as unknown as Ctor, tfSlots([['acc', 'accumulator']]))),
+    adagrad: define(kind('WasmOptimTFAdagrad', TFAdagrad, tfSlots([['acc', 'accumulator']]))),
     adadelta: define(
       kind(
         'WasmOptimTFAdadelta',
-        TFAdadelta as unknown as Ctor,
+        TFAdadelta,
         tfSlots([
           ['ag', 'accum_grad'],
           ['au', 'accum_var'],
@@ -236,7 +243,7 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
     adamax: define(
       kind(
         'WasmOptimTFAdamax',
-        TFAdamax as unknown as Ctor,
+        TFAdamax,
         tfSlots([
           ['m', 'm'],
           ['u', 'v'],
@@ -246,7 +253,7 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
     adam: define(
       kind(
         'WasmOptimTFAdam',
-        TFAdam as unknown as Ctor,
+        TFAdam,
         tfSlots([
           ['m', 'm'],
           ['v', 'v'],
@@ -259,7 +266,7 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
   // the matrices only (Keras's Muon gives the other variables to an AdamW inside it; not here yet).
   const names = (Object.keys(optimizers) as OptimizerName[]).filter((n) => n !== 'ScheduleFreeAdamW')
   const library = Object.fromEntries(
-    names.map((name) => [name, define(kind(`WasmOptim${name}`, optimizers[name] as unknown as Ctor, ownSlots))]),
+    names.map((name) => [name, define(kind(`WasmOptim${name}`, optimizers[name], ownSlots))]),
   ) as Partial<Record<OptimizerName, (config: AdapterConfig) => WasmOptimizer>>
   const create = (name: OptimizerName, options: object | number = {}) => {
     const make = library[name]
