@@ -2,7 +2,7 @@
 // the binding of the library's own kernels, the step's plan (which parameters, with which
 // scalars) and its one pass, and the periodic subnormal flush of state buffers.
 import { CALLS, type KernelScalars, type StepKernel } from './kernels.js'
-import { addStep, overSlots } from './parallel.js'
+import { addStep, overSlots, type PassWork } from './parallel.js'
 import { runtime } from './runtime.js'
 import type { Checker } from './validate.js'
 import { READ_G, READ_P, type Slot, type Walker, WRITE_P } from './walk.js'
@@ -111,11 +111,26 @@ function local<S>(
   if (flush && s.t % FLUSH_EVERY === 0) flushState(s)
 }
 
+/** The step being run (see runStep): the pass's callbacks read it, so that a step creates no closure. */
+const now: {
+  c: object[]
+  call: KernelCall<object>
+  kernel: StepKernel
+  w: Walker | undefined
+  flush: boolean
+} = { c: [], call: () => {}, kernel: 'sgd', w: undefined, flush: false }
+
+/** A step's pass (overSlots): parameter() buffers as tasks for the helpers, the rest on the calling thread. */
+const STEP_PASS: PassWork = {
+  tasks: (pass, s, i) => addStep(pass, now.kernel, s, now.c[i], now.flush, now.flush && s.t % FLUSH_EVERY === 0),
+  local: (s, i) => local(s, now.c[i], now.call, now.w!, now.flush, undefined),
+}
+
 /**
  * Runs a step's one pass over the first `n` of `list` with scalars `c` (see advance): the
  * library's own kernels split over the helper threads where they pay; everything else on the
  * calling thread (a method that steps whole parameters, Muon, through `whole`, which splits its
- * own work). Without helpers it allocates nothing.
+ * own work). It allocates nothing.
  */
 export function runStep<S>(
   list: Slot[],
@@ -131,8 +146,10 @@ export function runStep<S>(
     for (let i = 0; i < n; i++) local(list[i], c[i], call, w, flush, whole)
     return
   }
-  overSlots(n === list.length ? list : list.slice(0, n), {
-    tasks: (pass, s, i) => addStep(pass, kernel, s, c[i] as object, flush, flush && s.t % FLUSH_EVERY === 0),
-    local: (s, i) => local(s, c[i], call, w, flush, whole),
-  })
+  now.c = c as object[]
+  now.call = call as KernelCall<object>
+  now.kernel = kernel
+  now.w = w
+  now.flush = flush
+  overSlots(list, STEP_PASS, n)
 }

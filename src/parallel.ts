@@ -24,29 +24,29 @@ export interface PassWork {
 }
 
 /**
- * Runs one pass over `list`, in its order: where helpers are running and the parameter()
+ * Runs one pass over `list` (its first `count` entries), in its order: where helpers are running and the parameter()
  * elements are enough to pay (runtime's poolFor), every resident parameter's work becomes tasks
  * split over all threads, and the rest runs on the calling thread after them; otherwise all of
  * it runs on the calling thread. `first` counts per-chunk results (CHUNK elements each) in list
  * order for both routes, so results combine in the same order either way. Returns the pass that
  * ran on the helpers, for its results, or undefined.
  */
-export function overSlots(list: readonly Slot[], work: PassWork): Pass | undefined {
+export function overSlots(list: readonly Slot[], work: PassWork, count = list.length): Pass | undefined {
   let pool: Pool | undefined
   let elements = 0
   if (runtime().pool && work.tasks) {
-    for (const s of list) if (resident(s)) elements += s.n
+    for (let i = 0; i < count; i++) if (resident(list[i])) elements += list[i].n
     pool = poolFor(elements)
   }
   let pass: Pass | undefined
   if (pool) {
-    pass = new Pass(pool, elements, list.length, work.results ?? 0, work.chunked ? CHUNK : 1024)
-    for (let i = 0, first = 0; i < list.length; first += chunksOf(list[i].n), i++) {
+    pass = new Pass(pool, elements, count, work.results ?? 0, work.chunked ? CHUNK : 1024)
+    for (let i = 0, first = 0; i < count; first += chunksOf(list[i].n), i++) {
       if (resident(list[i])) work.tasks!(pass, list[i], i, first)
     }
     pass.run()
   }
-  for (let i = 0, first = 0; i < list.length; first += chunksOf(list[i].n), i++) {
+  for (let i = 0, first = 0; i < count; first += chunksOf(list[i].n), i++) {
     if (!pass || !resident(list[i])) work.local(list[i], i, first)
   }
   return pass
