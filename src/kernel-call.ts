@@ -112,7 +112,7 @@ function local<S>(
 }
 
 /** The step being run (see runStep): the pass's callbacks read it, so that a step creates no closure. */
-const now: {
+const running: {
   c: object[]
   call: KernelCall<object>
   kernel: StepKernel
@@ -122,8 +122,9 @@ const now: {
 
 /** A step's pass (overSlots): parameter() buffers as tasks for the helpers, the rest on the calling thread. */
 const STEP_PASS: PassWork = {
-  tasks: (pass, s, i) => addStep(pass, now.kernel, s, now.c[i], now.flush, now.flush && s.t % FLUSH_EVERY === 0),
-  local: (s, i) => local(s, now.c[i], now.call, now.w!, now.flush, undefined),
+  tasks: (pass, s, i) =>
+    addStep(pass, running.kernel, s, running.c[i], running.flush, running.flush && s.t % FLUSH_EVERY === 0),
+  local: (s, i) => local(s, running.c[i], running.call, running.w!, running.flush, undefined),
 }
 
 /**
@@ -146,10 +147,10 @@ export function runStep<S>(
     for (let i = 0; i < n; i++) local(list[i], c[i], call, w, flush, whole)
     return
   }
-  now.c = c as object[]
-  now.call = call as KernelCall<object>
-  now.kernel = kernel
-  now.w = w
-  now.flush = flush
+  running.c = c as object[]
+  running.call = call as KernelCall<object>
+  running.kernel = kernel
+  running.w = w
+  running.flush = flush
   overSlots(list, STEP_PASS, n)
 }

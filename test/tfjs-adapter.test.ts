@@ -8,10 +8,10 @@
 import * as tf from '@tensorflow/tfjs'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AdamW, init, Lion, MSVAG, Muon, memoryStats, type Optimizer, parameter } from '../src/index.js'
+import { AdamW, Lion, MSVAG, Muon, memoryStats, type Optimizer, parameter } from '../src/index.js'
 import { type TfjsOptimizers, tfjsOptimizers, type WasmOptimizer } from '../src/tfjs/index.js'
 import { firstBitDifference, rng } from './helpers.js'
-import { mlp, reload } from './tfjs-model.js'
+import { mlp, optimizersOn, reload } from './tfjs-model.js'
 
 const N = 1027
 const STEPS = 100
@@ -61,10 +61,7 @@ const weights = (m: tf.LayersModel) => m.getWeights().map((w) => Float32Array.fr
 describe.each(['cpu', 'wasm'])('wasm-optim/tfjs on the %s backend', (backend) => {
   let wo: TfjsOptimizers
   beforeAll(async () => {
-    await init()
-    await tf.setBackend(backend)
-    await tf.ready()
-    wo = await tfjsOptimizers(tf)
+    wo = await optimizersOn(backend)
   })
 
   it.each(FACTORIES)('%s: the same bits as tf.train, 100 steps × 1,027 elements', (_, make) => {

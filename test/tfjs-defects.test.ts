@@ -6,19 +6,16 @@
 import * as tf from '@tensorflow/tfjs'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { init, memoryStats } from '../src/index.js'
-import { type NamedTensor, type TfjsOptimizers, tfjsOptimizers } from '../src/tfjs/index.js'
-import { mlp, reload } from './tfjs-model.js'
+import { memoryStats } from '../src/index.js'
+import type { NamedTensor, TfjsOptimizers } from '../src/tfjs/index.js'
+import { mlp, optimizersOn, reload } from './tfjs-model.js'
 
 if (typeof window !== 'undefined') setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/')
 
 describe.each(['cpu', 'wasm'])('wasm-optim/tfjs on the %s backend: nothing silently wrong', (backend) => {
   let wo: TfjsOptimizers
   beforeAll(async () => {
-    await init()
-    await tf.setBackend(backend)
-    await tf.ready()
-    wo = await tfjsOptimizers(tf)
+    wo = await optimizersOn(backend)
   })
 
   const step = (opt: tf.Optimizer, v: tf.Variable, g: number[]) => {

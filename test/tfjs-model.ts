@@ -1,5 +1,7 @@
 // The small TF.js model the adapter's tests train: in Node and in Chromium (no Node API here).
 import * as tf from '@tensorflow/tfjs'
+import { init } from '../src/index.js'
+import { type TfjsOptimizers, tfjsOptimizers } from '../src/tfjs/index.js'
 import { rng } from './helpers.js'
 
 /** A 20-16-3 MLP with fixed initial weights, and 96 fixed samples. */
@@ -44,4 +46,12 @@ export async function reload(model: tf.LayersModel): Promise<tf.LayersModel> {
     { includeOptimizer: true },
   )
   return tf.loadLayersModel(tf.io.fromMemory(saved!))
+}
+
+/** wasm-optim/tfjs's factories on a TF.js backend made current and ready. */
+export async function optimizersOn(backend: string): Promise<TfjsOptimizers> {
+  await init()
+  await tf.setBackend(backend)
+  await tf.ready()
+  return tfjsOptimizers(tf)
 }

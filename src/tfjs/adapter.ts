@@ -107,8 +107,6 @@ export function defineBase(tf: TF): WasmOptimizerBase {
     #opt: Optimizer<object> | undefined
     /** Weights from setWeights(), bound to variables by position at the next applyGradients(), with the count before it. */
     #pending: { values: Pending; before: number } | undefined
-    /** The variables that have a gradient in this accumulation cycle: the next step steps them all. */
-    readonly #cycle = new Set<string>()
     #disposed = false
     /** Tensors handed out by getWeights(): the optimizer's until its next getWeights() or dispose(). */
     #handed: tfc.Tensor[] = []
@@ -199,15 +197,13 @@ export function defineBase(tf: TF): WasmOptimizerBase {
         if (e.cycle !== cycle || k === 1) readGradient(tf, e.path, tensor, e.p.grad)
         else this.#accumulate(tf, e, tensor)
         e.cycle = cycle
-        this.#cycle.add(e.variable.name)
       }
       this.#calls++
       if (this.#calls % k === 0) {
         // Every variable seen had a gradient in this cycle (model.fit): all step. Else only those, the
         // others' gradients zeroed so that a global clipping norm covers this cycle's gradients alone.
-        const all = this.#cycle.size === this.#entries.size
-        const active = all ? undefined : new Set(this.#cycle)
-        this.#cycle.clear()
+        const seen = [...this.#entries].filter(([, e]) => e.cycle === cycle).map(([name]) => name)
+        const active = seen.length === this.#entries.size ? undefined : new Set(seen)
         if (active) for (const [name, e] of this.#entries) if (!active.has(name)) e.p.grad.fill(0)
         const lr = this.#lr
         this.paramGroups[0].lr = typeof lr === 'number' ? this.paramGroups[0].lr : lr(this.iterations)
