@@ -3,29 +3,8 @@
 export type { MemoryStats } from './arena.js'
 export { type ParamState, STATE_FORMAT, STATE_VERSION, type StateDict } from './checkpoint.js'
 export { Optimizer } from './optimizer.js'
-export { Adadelta, type AdadeltaOptions } from './optimizers/adadelta.js'
-export { Adagrad, type AdagradOptions } from './optimizers/adagrad.js'
-export { Adam, type AdamOptions, AdamW } from './optimizers/adam.js'
-export { Adamax, type AdamaxOptions } from './optimizers/adamax.js'
-export {
-  type FamilyOptions,
-  type MomentumOptions,
-  MSGD,
-  MSSD,
-  MSVAG,
-  rho,
-  SSD,
-  type SSDOptions,
-  SVAG,
-} from './optimizers/family.js'
-export { type OptimizerClass, type OptimizerName, optimizers } from './optimizers/index.js'
-export { Lion, type LionOptions } from './optimizers/lion.js'
-export { Muon, type MuonOptions } from './optimizers/muon.js'
-export { NAdam, type NAdamOptions } from './optimizers/nadam.js'
-export { RAdam, type RAdamOptions } from './optimizers/radam.js'
-export { RMSprop, type RMSpropOptions } from './optimizers/rmsprop.js'
-export { ScheduleFreeAdamW, type ScheduleFreeAdamWOptions } from './optimizers/schedulefree.js'
-export { SGD, type SGDOptions } from './optimizers/sgd.js'
+export * from './optimizers/index.js'
+export { type OptionSpec, type OptionsOf, option, type Schema } from './options.js'
 export { Parameter, type ParameterOptions, parameter } from './parameter.js'
 export type {
   GroupSpec,

@@ -3,6 +3,7 @@ import { clipByNorm, clipByValue, gradientsFinite } from './gradients.js'
 import { checkGroup, checkSlots, checkSubnormals, groupNames, makeGroups, namedSlots, ownOptions } from './groups.js'
 import { advance, type Hooks, type KernelCall, ownKernel, runStep } from './kernel-call.js'
 import type { KernelBuffers, KernelScalars, StepKernel } from './kernels.js'
+import { checkOptions, defaultsOf, type Schema } from './options.js'
 import {
   checkKeys,
   checkPolicy,
@@ -25,9 +26,9 @@ export type { OptimizerOptions, Params, SubnormalMode } from './params.js'
  * The part every optimizer shares. It checks and holds the parameter groups, keeps the state in
  * the WebAssembly memory, and steps in three moves: check everything (so that a step that throws
  * has changed nothing), plan (each group's kernel scalars, once per group and step count), run
- * (one kernel call per parameter, or per chunk of a plain array). A subclass says which options
- * it has (`defaults`, `check`), which state buffers it keeps (`buffers`), and which scalars its
- * kernel gets (`scalars`, named as in assembly/); the kernel is named in its constructor.
+ * (one kernel call per parameter, or per chunk of a plain array). A subclass gives its options
+ * table (src/options.ts; `check` adds rules between options), its state buffers (`buffers`) and
+ * its kernel's scalars (`scalars`, named as in assembly/); the kernel is named in its constructor.
  */
 export abstract class Optimizer<
   O extends object,
@@ -69,7 +70,7 @@ export abstract class Optimizer<
     name: string,
     kernel: K | KernelCall<S>,
     params: Params<O>,
-    defaults: O,
+    schema: Schema,
     options: Partial<O & OptimizerOptions> | undefined,
   ) {
     this.#name = name
@@ -80,9 +81,12 @@ export abstract class Optimizer<
       plan: (i) => this.plan(i),
       scalars: (i, t) => this.scalars(this.paramGroups[i], t, i),
       whole: this.stepWhole && ((s, c) => this.stepWhole!(s, c as S, s.group)),
-      check: (g, c) => this.check(g as O, c),
+      check: (g, c) => {
+        checkOptions(schema, c, g as Record<string, unknown>)
+        this.check(g as O, c)
+      },
     }
-    const made = makeGroups<O>(name, params, defaults, options, {
+    const made = makeGroups<O>(name, params, defaultsOf(schema) as O, options, {
       check: this.#hooks.check,
       modes: this.subnormalModes(),
     })
@@ -99,8 +103,8 @@ export abstract class Optimizer<
     this.#where = { step: groupNames(name, 'step', made.groups), stats: groupNames(name, 'stats', made.groups) }
   }
 
-  /** Checks one group's options; throws through `c` with the option, the value and the range. */
-  protected abstract check(group: O, c: Checker): void
+  /** Checks what ties a group's options together (each one's range is checked from the class's table); throws through `c`. */
+  protected check(_group: O, _c: Checker): void {}
   /** Names of the state buffers a group with these options needs, e.g. ['m', 'v'], as the kernel names them. */
   protected abstract buffers(group: O): readonly ([K] extends [never] ? string : KernelBuffers[K])[]
   /** The kernel's scalars for group `index` at step count t, by the names assembly/ gives them. */

@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
+import { generate } from '../scripts/docs-tables.js'
+import { optimizers } from '../src/index.js'
 
 const ENTRIES = ['dist/index.d.ts', 'dist/tfjs/index.d.ts']
 
@@ -67,5 +69,22 @@ describe('the README and the guides', () => {
       .map((m) => m[1])
       .filter((t) => !/^[a-z]+:/.test(t))
     expect(targets.filter((t) => !existsSync(join(dirname(page), t)))).toEqual([])
+  })
+})
+
+// The tables of options and defaults are derived from each optimizer's options table
+// (src/options.ts): docs/options.md, the defaults column of docs/algorithms.md's rule tables, and
+// the README's copy of those tables. A change to a table, a doc comment or a rule row that was not
+// followed by `npm run docs` fails here.
+describe('the generated tables', () => {
+  const generated = generate()
+  it.each(Object.keys(generated))('%s is what npm run docs makes', (path) => {
+    expect(readFileSync(path, 'utf8'), `${path} drifted from the option tables: run npm run docs`).toBe(generated[path])
+  })
+
+  it('every optimizer has its rule row in both tables and its option table on docs/options.md', () => {
+    for (const name of Object.keys(optimizers)) {
+      expect(generated['docs/options.md'], `docs/options.md: no section for ${name}`).toContain(`## ${name}\n`)
+    }
   })
 })

@@ -243,7 +243,7 @@ describe('Muon: bad input', () => {
   it.each([
     ['nsSteps', 0, /nsSteps must be in \[1, 1000\], got 0/],
     ['nsSteps', 1.5, /nsSteps must be an integer in \[1, 1000\], got 1\.5/],
-    ['nsCoefficients', [1, 2], /nsCoefficients must be an array \[a, b, c\] of three finite numbers, got \[1,2\]/],
+    ['nsCoefficients', [1, 2], /nsCoefficients must be an array of 3 finite numbers, got \[1,2\]/],
     ['adjustLr', 'rms', /adjustLr must be 'original' or 'matchRmsAdamw', got "rms"/],
     ['momentum', 1, /momentum must be in \[0, 1\), got 1/],
   ])('%s: %j is a clear error at construction and at step(), changing nothing', (key, value, message) => {

@@ -27,8 +27,21 @@ describe('every optimizer is in every list', () => {
       info.paths.length,
       `${name}: no option paths for the exactness, float64 and checkpoint suites`,
     ).toBeGreaterThan(0)
-    expect(info.ranges, `${name}: no option ranges for the property tests`).toBeDefined()
+    expect(optimizers[name].options, `${name}: no options table (src/options.ts)`).toBeDefined()
     expect(info.converges.length, `${name}: no convergence settings`).toBeGreaterThan(0)
+  })
+
+  it.each(NAMES)("%s's options table: each default and test range within the allowed range", (name) => {
+    for (const [key, spec] of Object.entries(optimizers[name].options)) {
+      if (spec.kind !== 'number' && spec.kind !== 'betas') continue
+      const [lo, hi] = spec.kind === 'number' ? [spec.lo!, spec.hi!] : [0, 1]
+      const inside = (x: number) => x >= lo && (spec.closed ? x <= hi : x < hi)
+      const values = spec.kind === 'number' ? [spec.default as number] : (spec.default as number[])
+      expect(values.every(inside), `${name}.options.${key}: default ${values} outside [${lo}, ${hi}]`).toBe(true)
+      expect(spec.test?.every(inside), `${name}.options.${key}: test range ${spec.test} outside [${lo}, ${hi}]`).toBe(
+        true,
+      )
+    }
   })
 
   it.each(NAMES)('%s has checkpoint cases', (name) => {

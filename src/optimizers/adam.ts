@@ -1,24 +1,34 @@
 import type { KernelScalars } from '../kernels.js'
 import { MODE_ADAM } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
+import { betas, defaultsOf, flag, lr, nonNegative, type OptionsOf } from '../options.js'
 import { StatsScalars } from '../stats.js'
-import type { Checker } from '../validate.js'
 
-/** Options of {@link Adam}, and of {@link AdamW}: per parameter group. */
-export interface AdamOptions {
-  /** Learning rate, ≥ 0. Default 1e-3. */
-  lr: number
-  /** Decay rates [β1, β2] of the first and second moment, each in [0, 1). Default [0.9, 0.999]. */
-  betas: [number, number]
-  /** Added to the denominator √v̂, ≥ 0. Default 1e-8. */
-  eps: number
-  /** Weight decay, ≥ 0: coupled (L2, g ← g + wd·θ) for Adam, decoupled for AdamW. Default 0 (AdamW 1e-2). */
-  weightDecay: number
-  /** AMSGrad: divide by the running maximum of v instead of v. Default false. */
-  amsgrad: boolean
-  /** Ascend instead of descend: g ← −g. Default false. */
-  maximize: boolean
+/** The options of {@link Adam}, per parameter group. */
+export const ADAM_OPTIONS = {
+  /** Learning rate. */
+  lr: lr(1e-3),
+  /** Decay rates [β1, β2] of the first and second moment. */
+  betas: betas([0.9, 0.999]),
+  /** Added to the denominator √v̂. */
+  eps: nonNegative(1e-8),
+  /** Weight decay: coupled (L2, g ← g + wd·θ) for Adam, decoupled for AdamW. */
+  weightDecay: nonNegative(0),
+  /** AMSGrad: divide by the running maximum of v instead of v. */
+  amsgrad: flag(false),
+  /** Ascend instead of descend: g ← −g. */
+  maximize: flag(false),
 }
+
+/** The options of {@link AdamW}: Adam's, with decoupled weight decay 1e-2 by default. */
+export const ADAMW_OPTIONS = {
+  ...ADAM_OPTIONS,
+  /** Decoupled weight decay: θ ← θ·(1 − lr·wd) before the update. */
+  weightDecay: nonNegative(1e-2),
+}
+
+/** Options of {@link Adam} and {@link AdamW} (docs/options.md). */
+export type AdamOptions = OptionsOf<typeof ADAM_OPTIONS>
 
 /**
  * Adam (Kingma & Ba, ICLR 2015), as PyTorch's `torch.optim.Adam` defines it, with AMSGrad
@@ -30,22 +40,16 @@ export interface AdamOptions {
  *     θ ← θ − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε)
  *
  * Read through the paper's lens, m̂/√v̂ = sign(m̂)·(1 + η̂²)^(−1/2): a sign times a variance-based
- * magnitude. Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, amsgrad false,
- * maximize false.
+ * magnitude. Options: docs/options.md.
  *
  * @example
  * const opt = new Adam([{ param, grad }], { lr: 1e-3 })
  */
 export class Adam extends Optimizer<AdamOptions, 'adam'> {
+  /** Its options table. */
+  static readonly options = ADAM_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: AdamOptions = {
-    lr: 1e-3,
-    betas: [0.9, 0.999],
-    eps: 1e-8,
-    weightDecay: 0,
-    amsgrad: false,
-    maximize: false,
-  }
+  static readonly defaults: AdamOptions = defaultsOf(ADAM_OPTIONS)
 
   /** The name in messages and checkpoints. */
   static readonly label: string = 'Adam'
@@ -59,17 +63,8 @@ export class Adam extends Optimizer<AdamOptions, 'adam'> {
    */
   constructor(params: Params<AdamOptions>, options?: Partial<AdamOptions & OptimizerOptions>) {
     const cls = new.target as typeof Adam
-    super(cls.label, 'adam', params, cls.defaults, options)
+    super(cls.label, 'adam', params, cls.options, options)
     this.#decoupled = cls.decoupled
-  }
-
-  protected override check(_o: AdamOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.betas('betas')
-    c.nonNegative('eps')
-    c.nonNegative('weightDecay')
-    c.flag('amsgrad')
-    c.flag('maximize')
   }
 
   protected override buffers(o: AdamOptions) {
@@ -105,14 +100,16 @@ export class Adam extends Optimizer<AdamOptions, 'adam'> {
 /**
  * AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, ICLR 2019), as PyTorch's
  * `torch.optim.AdamW`: θ ← θ·(1 − lr·wd) before the Adam update, which then has no L2 term.
- * Defaults as {@link Adam}, but weightDecay 1e-2.
+ * Options and defaults: `AdamW.options` (Adam's, but weightDecay 1e-2).
  *
  * @example
  * const opt = new AdamW([{ param, grad }], { lr: 1e-3, weightDecay: 0.01 })
  */
 export class AdamW extends Adam {
+  /** Its options table. */
+  static override readonly options = ADAMW_OPTIONS
   /** The options a group gets where it does not set them. */
-  static override readonly defaults: AdamOptions = { ...Adam.defaults, weightDecay: 1e-2 }
+  static override readonly defaults: AdamOptions = defaultsOf(ADAMW_OPTIONS)
   /** The name in messages and checkpoints. */
   static override readonly label: string = 'AdamW'
   /** AdamW applies weight decay to θ (decoupled) instead of adding it to g. */

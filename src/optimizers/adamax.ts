@@ -1,20 +1,23 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import type { Checker } from '../validate.js'
+import { betas, defaultsOf, flag, lr, nonNegative, type OptionsOf } from '../options.js'
 
-/** Options of {@link Adamax}: per parameter group. */
-export interface AdamaxOptions {
-  /** Learning rate, ≥ 0. Default 2e-3. */
-  lr: number
-  /** Decay rates [β1, β2] of the first moment and of the infinity norm, each in [0, 1). Default [0.9, 0.999]. */
-  betas: [number, number]
-  /** Added to |g| in the infinity norm, ≥ 0. Default 1e-8. */
-  eps: number
-  /** Coupled (L2) weight decay, ≥ 0: g ← g + wd·θ. Default 0. */
-  weightDecay: number
-  /** Ascend instead of descend: g ← −g. Default false. */
-  maximize: boolean
+/** The options of {@link Adamax}, per parameter group: one table (src/options.ts). */
+export const ADAMAX_OPTIONS = {
+  /** Learning rate. */
+  lr: lr(2e-3),
+  /** Decay rates [β1, β2] of the first moment and of the infinity norm. */
+  betas: betas([0.9, 0.999]),
+  /** Added to |g| in the infinity norm. */
+  eps: nonNegative(1e-8),
+  /** Coupled (L2) weight decay: g ← g + wd·θ. */
+  weightDecay: nonNegative(0),
+  /** Ascend instead of descend: g ← −g. */
+  maximize: flag(false),
 }
+
+/** Options of {@link Adamax}. */
+export type AdamaxOptions = OptionsOf<typeof ADAMAX_OPTIONS>
 
 /**
  * Adamax (Kingma & Ba, ICLR 2015, §7.1), Adam with the infinity norm, as PyTorch's
@@ -24,36 +27,24 @@ export interface AdamaxOptions {
  *     m ← β1·m + (1 − β1)·g;   u ← max(β2·u, |g| + ε)
  *     θ ← θ − lr/(1 − β1ᵗ) · m/u
  *
- * Defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, maximize false. The
+ * Options: docs/options.md. The
  * diagnostics report norms only: u is not a second moment.
  *
  * @example
  * const opt = new Adamax([{ param, grad }], { lr: 2e-3 })
  */
 export class Adamax extends Optimizer<AdamaxOptions, 'adamax'> {
+  /** Its options table. */
+  static readonly options = ADAMAX_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: AdamaxOptions = {
-    lr: 2e-3,
-    betas: [0.9, 0.999],
-    eps: 1e-8,
-    weightDecay: 0,
-    maximize: false,
-  }
+  static readonly defaults: AdamaxOptions = defaultsOf(ADAMAX_OPTIONS)
 
   /**
    * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
    * @param options the options of every group that does not set its own, and the non-finite policy
    */
   constructor(params: Params<AdamaxOptions>, options?: Partial<AdamaxOptions & OptimizerOptions>) {
-    super('Adamax', 'adamax', params, Adamax.defaults, options)
-  }
-
-  protected override check(_o: AdamaxOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.betas('betas')
-    c.nonNegative('eps')
-    c.nonNegative('weightDecay')
-    c.flag('maximize')
+    super('Adamax', 'adamax', params, Adamax.options, options)
   }
 
   protected override buffers() {

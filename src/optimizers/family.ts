@@ -1,67 +1,83 @@
 import { type KernelScalars, MODE_MSGD, MODE_MSSD, MODE_MSVAG, MODE_SVAG } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
+import { defaultsOf, flag, lr, nonNegative, type OptionsOf, unit } from '../options.js'
 import { StatsScalars } from '../stats.js'
-import type { Checker } from '../validate.js'
 
 // The paper's family (Balles & Hennig, "Dissecting Adam: The Sign, Magnitude and Variance of
 // Stochastic Gradients", ICML 2018): one β for both moving averages, EMA momentum, bias
 // correction, decoupled weight decay. docs/algorithms.md §2 has the rules and test vectors.
 
-/** Options of the paper's family: M-SGD, M-SSD, SVAG and M-SVAG. */
-export interface FamilyOptions {
-  /** Learning rate, ≥ 0. */
-  lr: number
-  /** Decay rate β of the moving averages m and v, in [0, 1). Default 0.9. */
-  beta: number
-  /** Decoupled weight decay, ≥ 0: θ ← θ·(1 − lr·wd) before the update. Default 0. */
-  weightDecay: number
+const BETA = {
+  /** Decay rate β of the moving averages m and v. */
+  beta: unit(0.9),
+}
+const DECAY = {
+  /** Decoupled weight decay: θ ← θ·(1 − lr·wd) before the update. */
+  weightDecay: nonNegative(0),
+}
+const TRACK = {
+  /** Also keep v ← β·v + (1 − β)·g², which the update does not use, so that opt.stats() can report γ, η̂² and P(sign right). */
+  trackVariance: flag(false),
 }
 
+/** The options of each method of the family, per parameter group: one table each (src/options.ts). */
+export const MSGD_OPTIONS = {
+  /** Learning rate (at β = 0.9, 10× PyTorch's heavy-ball lr). */
+  lr: lr(0.1),
+  ...BETA,
+  ...DECAY,
+  ...TRACK,
+}
+export const SSD_OPTIONS = {
+  /** Learning rate. */
+  lr: lr(1e-3),
+  ...DECAY,
+}
+export const MSSD_OPTIONS = {
+  /** Learning rate. */
+  lr: lr(3e-4),
+  ...BETA,
+  ...DECAY,
+  ...TRACK,
+}
+export const SVAG_OPTIONS = {
+  /** Learning rate. */
+  lr: lr(0.1),
+  ...BETA,
+  ...DECAY,
+}
+export const MSVAG_OPTIONS = SVAG_OPTIONS
+
+/** Options of SVAG and M-SVAG. */
+export type FamilyOptions = OptionsOf<typeof SVAG_OPTIONS>
 /** Options of SSD: the family's, without β (it keeps no moving average). */
-export type SSDOptions = Omit<FamilyOptions, 'beta'>
-
+export type SSDOptions = OptionsOf<typeof SSD_OPTIONS>
 /** Options of M-SGD and M-SSD: the family's, and whether to keep v for the diagnostics. */
-export interface MomentumOptions extends FamilyOptions {
-  /**
-   * Also keep v ← β·v + (1 − β)·g², which the update does not use, so that opt.stats() can
-   * report γ, η̂² and P(sign right) for this method too. Default false.
-   */
-  trackVariance: boolean
-}
-
-type FamilyKernel = 'msgd' | 'mssd' | 'ssd' | 'svag' | 'msvag'
-
-/** The family's common checks; subclasses pick the kernel and its scalars. */
-abstract class FamilyOptimizer<O extends SSDOptions, K extends FamilyKernel> extends Optimizer<O, K> {
-  protected override check(o: O, c: Checker): void {
-    c.nonNegative('lr')
-    c.nonNegative('weightDecay')
-    if ('beta' in o) c.unit('beta')
-    if ('trackVariance' in o) c.flag('trackVariance')
-  }
-}
+export type MomentumOptions = OptionsOf<typeof MSGD_OPTIONS>
 
 /**
  * M-SGD: momentum SGD with a bias-corrected exponential moving average (Balles & Hennig 2018).
  *
  *     m ← β·m + (1 − β)·g;     θ ← θ − lr·m / (1 − βᵗ)
  *
- * Defaults: lr 0.1, β 0.9, weightDecay 0, trackVariance false. At β = 0.9 its lr is 10×
+ * Options: docs/options.md. At β = 0.9 its lr is 10×
  * PyTorch's heavy-ball lr.
  *
  * @example
  * const opt = new MSGD([{ param, grad }], { lr: 0.1, beta: 0.9 })
  */
-export class MSGD extends FamilyOptimizer<MomentumOptions, 'msgd'> {
+export class MSGD extends Optimizer<MomentumOptions, 'msgd'> {
+  /** Its options table. */
+  static readonly options = MSGD_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: MomentumOptions = { lr: 0.1, beta: 0.9, weightDecay: 0, trackVariance: false }
+  static readonly defaults: MomentumOptions = defaultsOf(MSGD_OPTIONS)
 
   /**
    * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
    * @param options the options of every group that does not set its own, and the non-finite policy
    */
   constructor(params: Params<MomentumOptions>, options?: Partial<MomentumOptions & OptimizerOptions>) {
-    super('MSGD', 'msgd', params, MSGD.defaults, options)
+    super('MSGD', 'msgd', params, MSGD.options, options)
   }
 
   protected override buffers(o: MomentumOptions) {
@@ -82,21 +98,23 @@ export class MSGD extends FamilyOptimizer<MomentumOptions, 'msgd'> {
  *
  *     θ ← θ − lr·sign(g)          sign(0) = 0
  *
- * Defaults: lr 1e-3, weightDecay 0.
+ * Options: docs/options.md.
  *
  * @example
  * const opt = new SSD([{ param, grad }], { lr: 1e-3 })
  */
-export class SSD extends FamilyOptimizer<SSDOptions, 'ssd'> {
+export class SSD extends Optimizer<SSDOptions, 'ssd'> {
+  /** Its options table. */
+  static readonly options = SSD_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: SSDOptions = { lr: 1e-3, weightDecay: 0 }
+  static readonly defaults: SSDOptions = defaultsOf(SSD_OPTIONS)
 
   /**
    * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
    * @param options the options of every group that does not set its own, and the non-finite policy
    */
   constructor(params: Params<SSDOptions>, options?: Partial<SSDOptions & OptimizerOptions>) {
-    super('SSD', 'ssd', params, SSD.defaults, options)
+    super('SSD', 'ssd', params, SSD.options, options)
   }
 
   protected override buffers() {
@@ -113,21 +131,23 @@ export class SSD extends FamilyOptimizer<SSDOptions, 'ssd'> {
  *
  *     m ← β·m + (1 − β)·g;     θ ← θ − lr·sign(m)      (bias correction cannot change a sign)
  *
- * Defaults: lr 3e-4, β 0.9, weightDecay 0, trackVariance false.
+ * Options: docs/options.md.
  *
  * @example
  * const opt = new MSSD([{ param, grad }], { lr: 3e-4 })
  */
-export class MSSD extends FamilyOptimizer<MomentumOptions, 'mssd'> {
+export class MSSD extends Optimizer<MomentumOptions, 'mssd'> {
+  /** Its options table. */
+  static readonly options = MSSD_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: MomentumOptions = { lr: 3e-4, beta: 0.9, weightDecay: 0, trackVariance: false }
+  static readonly defaults: MomentumOptions = defaultsOf(MSSD_OPTIONS)
 
   /**
    * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
    * @param options the options of every group that does not set its own, and the non-finite policy
    */
   constructor(params: Params<MomentumOptions>, options?: Partial<MomentumOptions & OptimizerOptions>) {
-    super('MSSD', 'mssd', params, MSSD.defaults, options)
+    super('MSSD', 'mssd', params, MSSD.options, options)
   }
 
   protected override buffers(o: MomentumOptions) {
@@ -178,21 +198,23 @@ function variance(o: FamilyOptions, t: number, momentum: boolean) {
  *     ŝ = (v̂ − m̂²)/(1 − ρ),   γ = m̂²/(m̂² + ŝ)  (clipped to [0, 1]; 0 where m = v = 0)
  *     θ ← θ − lr·γ·g
  *
- * Defaults: lr 0.1, β 0.9, weightDecay 0. No ε, on purpose.
+ * Options: docs/options.md. No ε, on purpose.
  *
  * @example
  * const opt = new SVAG([{ param, grad }], { lr: 0.1 })
  */
-export class SVAG extends FamilyOptimizer<FamilyOptions, 'svag'> {
+export class SVAG extends Optimizer<FamilyOptions, 'svag'> {
+  /** Its options table. */
+  static readonly options = SVAG_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: FamilyOptions = { lr: 0.1, beta: 0.9, weightDecay: 0 }
+  static readonly defaults: FamilyOptions = defaultsOf(SVAG_OPTIONS)
 
   /**
    * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
    * @param options the options of every group that does not set its own, and the non-finite policy
    */
   constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions & OptimizerOptions>) {
-    super('SVAG', 'svag', params, SVAG.defaults, options)
+    super('SVAG', 'svag', params, SVAG.options, options)
   }
 
   protected override buffers() {
@@ -218,21 +240,23 @@ export class SVAG extends FamilyOptimizer<FamilyOptions, 'svag'> {
  *     γ = m̂²/(m̂² + ρ·ŝ)  (clipped to [0, 1]; 0 where m = v = 0)
  *     θ ← θ − lr·γ·m̂
  *
- * Defaults: lr 0.1, β 0.9, weightDecay 0. No ε, on purpose.
+ * Options: docs/options.md. No ε, on purpose.
  *
  * @example
  * const opt = new MSVAG([{ param, grad }], { lr: 0.1, beta: 0.9 })
  */
-export class MSVAG extends FamilyOptimizer<FamilyOptions, 'msvag'> {
+export class MSVAG extends Optimizer<FamilyOptions, 'msvag'> {
+  /** Its options table. */
+  static readonly options = MSVAG_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: FamilyOptions = { lr: 0.1, beta: 0.9, weightDecay: 0 }
+  static readonly defaults: FamilyOptions = defaultsOf(MSVAG_OPTIONS)
 
   /**
    * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
    * @param options the options of every group that does not set its own, and the non-finite policy
    */
   constructor(params: Params<FamilyOptions>, options?: Partial<FamilyOptions & OptimizerOptions>) {
-    super('MSVAG', 'msvag', params, MSVAG.defaults, options)
+    super('MSVAG', 'msvag', params, MSVAG.options, options)
   }
 
   protected override buffers() {

@@ -1,9 +1,11 @@
 // The registry of the library's optimizers: every class by the name it has in messages,
-// checkpoints and the docs. The tests, the benchmarks and the demos take their lists from here
-// (test/registry.ts adds each one's reference rule and test settings, and fails loudly where one
-// is missing).
+// checkpoints and the docs, and what the package exports of them (src/index.ts re-exports this
+// file). The tests, the benchmarks and the demos take their lists from here (test/reference.ts
+// adds each one's reference rule and test settings, and test/registry.test.ts fails loudly where
+// one is missing).
 
 import type { Optimizer, Params } from '../optimizer.js'
+import type { Schema } from '../options.js'
 import { Adadelta } from './adadelta.js'
 import { Adagrad } from './adagrad.js'
 import { Adam, AdamW } from './adam.js'
@@ -16,6 +18,29 @@ import { RAdam } from './radam.js'
 import { RMSprop } from './rmsprop.js'
 import { ScheduleFreeAdamW } from './schedulefree.js'
 import { SGD } from './sgd.js'
+
+export { Adadelta, type AdadeltaOptions } from './adadelta.js'
+export { Adagrad, type AdagradOptions } from './adagrad.js'
+export { Adam, type AdamOptions, AdamW } from './adam.js'
+export { Adamax, type AdamaxOptions } from './adamax.js'
+export {
+  type FamilyOptions,
+  type MomentumOptions,
+  MSGD,
+  MSSD,
+  MSVAG,
+  rho,
+  SSD,
+  type SSDOptions,
+  SVAG,
+} from './family.js'
+export { Lion, type LionOptions } from './lion.js'
+export { Muon, type MuonOptions } from './muon.js'
+export { NAdam, type NAdamOptions } from './nadam.js'
+export { RAdam, type RAdamOptions } from './radam.js'
+export { RMSprop, type RMSpropOptions } from './rmsprop.js'
+export { ScheduleFreeAdamW, type ScheduleFreeAdamWOptions } from './schedulefree.js'
+export { SGD, type SGDOptions } from './sgd.js'
 
 /** Every optimizer class, by name: the paper's family first, then the methods users already know. */
 export const optimizers = {
@@ -54,8 +79,8 @@ type AnyOptimizer = Optimizer<any, any, any>
 type AnyParams = Params<any>
 /**
  * Any optimizer class of {@link optimizers}, typed loosely enough for tables of all of them (a
- * setting that picks one by name, a benchmark over every one): its constructor, the options a
- * group gets where it sets none, and whether it steps weight matrices whole (Muon: each
+ * setting that picks one by name, a benchmark over every one): its constructor, its options
+ * table, the options a group gets where it sets none, and whether it steps weight matrices whole (Muon: each
  * parameter needs a shape, and element-wise suites skip it).
  */
 export type OptimizerClass = (new (
@@ -63,5 +88,6 @@ export type OptimizerClass = (new (
   options?: object,
 ) => AnyOptimizer) & {
   readonly defaults: object
+  readonly options: Schema
   readonly matrices: boolean
 }

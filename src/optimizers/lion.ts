@@ -1,16 +1,19 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import type { Checker } from '../validate.js'
+import { betas, defaultsOf, lr, nonNegative, type OptionsOf } from '../options.js'
 
-/** Options of {@link Lion}: per parameter group. */
-export interface LionOptions {
-  /** Learning rate, ≥ 0. Default 1e-4. */
-  lr: number
-  /** [β1, β2]: β1 mixes the update direction, β2 the momentum, each in [0, 1). Default [0.9, 0.99]. */
-  betas: [number, number]
-  /** Decoupled weight decay, ≥ 0: θ ← θ·(1 − lr·wd). Default 0. */
-  weightDecay: number
+/** The options of {@link Lion}, per parameter group: one table (src/options.ts). */
+export const LION_OPTIONS = {
+  /** Learning rate. */
+  lr: lr(1e-4),
+  /** [β1, β2]: β1 mixes the update direction, β2 the momentum. */
+  betas: betas([0.9, 0.99]),
+  /** Decoupled weight decay: θ ← θ·(1 − lr·wd). */
+  weightDecay: nonNegative(0),
 }
+
+/** Options of {@link Lion}. */
+export type LionOptions = OptionsOf<typeof LION_OPTIONS>
 
 /**
  * Lion, evolved sign momentum (Chen et al., "Symbolic Discovery of Optimization Algorithms",
@@ -20,28 +23,23 @@ export interface LionOptions {
  *     θ ← θ·(1 − lr·wd);   θ ← θ − lr·sign(u)
  *     m ← β2·m + (1 − β2)·g
  *
- * A sign method in the paper's sense: every coordinate moves by exactly lr. Defaults: lr 1e-4,
- * betas [0.9, 0.99], weightDecay 0.
+ * A sign method in the paper's sense: every coordinate moves by exactly lr. Options: docs/options.md.
  *
  * @example
  * const opt = new Lion([{ param, grad }], { lr: 1e-4, weightDecay: 0.1 })
  */
 export class Lion extends Optimizer<LionOptions, 'lion'> {
+  /** Its options table. */
+  static readonly options = LION_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: LionOptions = { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0 }
+  static readonly defaults: LionOptions = defaultsOf(LION_OPTIONS)
 
   /**
    * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
    * @param options the options of every group that does not set its own, and the non-finite policy
    */
   constructor(params: Params<LionOptions>, options?: Partial<LionOptions & OptimizerOptions>) {
-    super('Lion', 'lion', params, Lion.defaults, options)
-  }
-
-  protected override check(_o: LionOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.betas('betas')
-    c.nonNegative('weightDecay')
+    super('Lion', 'lion', params, Lion.options, options)
   }
 
   protected override buffers() {

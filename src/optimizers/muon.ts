@@ -1,35 +1,36 @@
 import { bandsOf, PARALLEL_PRODUCT, product } from '../gemm.js'
 import type { Kernels } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params, WHOLE } from '../optimizer.js'
+import { choice, defaultsOf, flag, lr, nonNegative, number, numbers, type OptionsOf, unit } from '../options.js'
 import { addCall, Pass } from '../parallel.js'
-import { oneOf } from '../params.js'
 import { MIN_PARALLEL_ASLEEP, poolFor, runtime, view } from '../runtime.js'
-import type { Checker } from '../validate.js'
 import { CHUNK, type Slot } from '../walk.js'
 
-/** Options of {@link Muon}: per parameter group. */
-export interface MuonOptions {
-  /** Learning rate, ≥ 0. Default 1e-3. */
-  lr: number
-  /** Decoupled weight decay, ≥ 0: θ ← θ·(1 − lr·wd). Default 0.1. */
-  weightDecay: number
-  /** Momentum μ in [0, 1). Default 0.95. */
-  momentum: number
-  /** Nesterov momentum: orthogonalise g + μ·B instead of B. Default true. */
-  nesterov: boolean
-  /** ε in X = B̃/(‖B̃‖_F + ε), ≥ 0. Default 1e-7. */
-  eps: number
-  /** Newton–Schulz iterations, an integer ≥ 1. Default 5. */
-  nsSteps: number
-  /** (a, b, c) of the quintic Newton–Schulz step X ← aX + (bA + cA²)X. Default [3.4445, −4.775, 2.0315]. */
-  nsCoefficients: [number, number, number]
+/** The options of {@link Muon}, per parameter group: one table (src/options.ts). */
+export const MUON_OPTIONS = {
+  /** Learning rate. */
+  lr: lr(1e-3),
+  /** Decoupled weight decay: θ ← θ·(1 − lr·wd). */
+  weightDecay: nonNegative(0.1),
+  /** Momentum μ. */
+  momentum: unit(0.95),
+  /** Nesterov momentum: orthogonalise g + μ·B instead of B. */
+  nesterov: flag(true),
+  /** ε in X = B̃/(‖B̃‖_F + ε). */
+  eps: number(1e-7, 0, { test: [1e-9, 0.1] }),
+  /** Newton–Schulz iterations. */
+  nsSteps: number(5, 1, { hi: 1000, closed: true, integer: true, test: [1, 6] }),
+  /** (a, b, c) of the quintic Newton–Schulz step X ← aX + (bA + cA²)X. */
+  nsCoefficients: numbers<[number, number, number]>([3.4445, -4.775, 2.0315]),
   /**
-   * How the learning rate is scaled to the matrix's shape (rows × cols): 'original' (Keller
-   * Jordan's, PyTorch's default) lr·√max(1, rows/cols); 'matchRmsAdamw' (Moonshot's) 0.2·lr·√max(rows, cols),
-   * so that the update's RMS matches AdamW's and AdamW's learning rate and weight decay carry over.
+   * How lr is scaled to the matrix's shape (rows × cols): 'original' lr·√max(1, rows/cols) (Keller Jordan's,
+   * PyTorch's default); 'matchRmsAdamw' 0.2·lr·√max(rows, cols) (Moonshot's), so that the update's RMS matches AdamW's.
    */
-  adjustLr: 'original' | 'matchRmsAdamw'
+  adjustLr: choice(['original', 'matchRmsAdamw'], 'original'),
 }
+
+/** Options of {@link Muon}. */
+export type MuonOptions = OptionsOf<typeof MUON_OPTIONS>
 
 /** This step's numbers for a group, before the shape's learning-rate adjustment. */
 interface MuonScalars {
@@ -58,8 +59,7 @@ const matrixOf = (shape: readonly number[]) => [shape[0], shape.slice(1).reduce(
  * as [shape[0], product of the rest], as PyTorch does for filters); biases, gains, embeddings
  * and the output layer belong to another optimizer (AdamW). The matrix products run in wasm SIMD
  * (register-tiled, B packed) and split over the helper threads; scratch for them is allocated
- * once, here, for the largest matrix. Defaults: lr 1e-3, weightDecay 0.1, momentum 0.95,
- * nesterov true, eps 1e-7, nsSteps 5, adjustLr 'original'.
+ * once, here, for the largest matrix. Options: docs/options.md.
  *
  * @example
  * const w = parameter(784 * 64, { shape: [64, 784] })
@@ -68,17 +68,10 @@ const matrixOf = (shape: readonly number[]) => [shape[0], shape.slice(1).reduce(
 export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
   /** Muon steps weight matrices whole: each parameter needs a shape. */
   static override readonly matrices: boolean = true
+  /** Its options table. */
+  static readonly options = MUON_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: MuonOptions = {
-    lr: 1e-3,
-    weightDecay: 0.1,
-    momentum: 0.95,
-    nesterov: true,
-    eps: 1e-7,
-    nsSteps: 5,
-    nsCoefficients: [3.4445, -4.775, 2.0315],
-    adjustLr: 'original',
-  }
+  static readonly defaults: MuonOptions = defaultsOf(MUON_OPTIONS)
 
   /** Scratch: X, a transposed or packed copy, a product (each rows·cols floats); A, its packed copy, A² (each min² floats). */
   #scratch: { block: number; x: number; t: number; p: number; a: number; ap: number; a2: number } | undefined
@@ -88,7 +81,7 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
    * @param options the options of every group that does not set its own, the non-finite policy and the subnormal mode
    */
   constructor(params: Params<MuonOptions>, options?: Partial<MuonOptions & OptimizerOptions>) {
-    super('Muon', WHOLE, params, Muon.defaults, options)
+    super('Muon', WHOLE, params, Muon.options, options)
     let big = 0
     let small = 0
     try {
@@ -130,23 +123,6 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
       ap: block + 3 * bytes(big) + bytes(small),
       a2: block + 3 * bytes(big) + 2 * bytes(small),
     }
-  }
-
-  protected override check(o: MuonOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.nonNegative('weightDecay')
-    c.unit('momentum')
-    c.flag('nesterov')
-    c.nonNegative('eps')
-    const steps = c.range('nsSteps', 1, 1000, true)
-    if (!Number.isInteger(steps)) c.fail(`nsSteps must be an integer in [1, 1000], got ${steps}`)
-    const k = o.nsCoefficients
-    if (!Array.isArray(k) || k.length !== 3 || !k.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      throw new TypeError(
-        `${c.where}: nsCoefficients must be an array [a, b, c] of three finite numbers, got ${JSON.stringify(k)}`,
-      )
-    }
-    oneOf(`${c.where}: adjustLr`, o.adjustLr, ['original', 'matchRmsAdamw'])
   }
 
   protected override buffers() {

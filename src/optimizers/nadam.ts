@@ -1,26 +1,29 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
+import { betas, defaultsOf, flag, lr, nonNegative, type OptionsOf } from '../options.js'
 import type { StatsScalars } from '../stats.js'
-import type { Checker } from '../validate.js'
 import { adamStats } from './adam.js'
 
-/** Options of {@link NAdam}: per parameter group. */
-export interface NAdamOptions {
-  /** Learning rate, ≥ 0. Default 2e-3. */
-  lr: number
-  /** Decay rates [β1, β2] of the first and second moment, each in [0, 1). Default [0.9, 0.999]. */
-  betas: [number, number]
-  /** Added to the denominator √v̂, ≥ 0. Default 1e-8. */
-  eps: number
-  /** Weight decay, ≥ 0: coupled (g ← g + wd·θ), or decoupled with decoupledWeightDecay. Default 0. */
-  weightDecay: number
-  /** ψ of the momentum schedule μₜ = β1·(1 − ½·0.96^(t·ψ)), ≥ 0. Default 4e-3. */
-  momentumDecay: number
-  /** Decoupled weight decay, θ ← θ·(1 − lr·wd), as AdamW (NAdamW). Default false. */
-  decoupledWeightDecay: boolean
-  /** Ascend instead of descend: g ← −g. Default false. */
-  maximize: boolean
+/** The options of {@link NAdam}, per parameter group: one table (src/options.ts). */
+export const NADAM_OPTIONS = {
+  /** Learning rate. */
+  lr: lr(2e-3),
+  /** Decay rates [β1, β2] of the first and second moment. */
+  betas: betas([0.9, 0.999]),
+  /** Added to the denominator √v̂. */
+  eps: nonNegative(1e-8),
+  /** Weight decay: coupled (g ← g + wd·θ), or decoupled with decoupledWeightDecay. */
+  weightDecay: nonNegative(0),
+  /** ψ of the momentum schedule μₜ = β1·(1 − ½·0.96^(t·ψ)). */
+  momentumDecay: nonNegative(4e-3),
+  /** Decoupled weight decay, θ ← θ·(1 − lr·wd), as AdamW (NAdamW). */
+  decoupledWeightDecay: flag(false),
+  /** Ascend instead of descend: g ← −g. */
+  maximize: flag(false),
 }
+
+/** Options of {@link NAdam}. */
+export type NAdamOptions = OptionsOf<typeof NADAM_OPTIONS>
 
 /** μₜ = β1·(1 − ½·0.96^(t·ψ)), the momentum schedule of NAdam. */
 const mu = (b1: number, psi: number, t: number) => b1 * (1 - 0.5 * 0.96 ** (t * psi))
@@ -36,24 +39,17 @@ const mu = (b1: number, psi: number, t: number) => b1 * (1 - 0.5 * 0.96 ** (t * 
  *     θ ← θ − lr·(1 − μₜ)/(1 − Πₜ)·g/d − lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁)·m/d
  *
  * Πₜ is computed in float64 from t and the current β1 and ψ (PyTorch keeps a running product
- * instead, which differs only if β1 or ψ change during a run). Defaults: lr 2e-3, betas
- * [0.9, 0.999], eps 1e-8, weightDecay 0, momentumDecay 4e-3, decoupledWeightDecay false,
- * maximize false. The diagnostics are Adam's, from its m and v, without the update norm.
+ * instead, which differs only if β1 or ψ change during a run). Options: docs/options.md. The
+ * diagnostics are Adam's, from its m and v, without the update norm.
  *
  * @example
  * const opt = new NAdam([{ param, grad }], { lr: 2e-3 })
  */
 export class NAdam extends Optimizer<NAdamOptions, 'nadam'> {
+  /** Its options table. */
+  static readonly options = NADAM_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: NAdamOptions = {
-    lr: 2e-3,
-    betas: [0.9, 0.999],
-    eps: 1e-8,
-    weightDecay: 0,
-    momentumDecay: 4e-3,
-    decoupledWeightDecay: false,
-    maximize: false,
-  }
+  static readonly defaults: NAdamOptions = defaultsOf(NADAM_OPTIONS)
   /** Per group, the last product of μ computed: consecutive steps cost one multiplication. */
   readonly #products: { b1: number; psi: number; t: number; value: number }[] = []
 
@@ -62,17 +58,7 @@ export class NAdam extends Optimizer<NAdamOptions, 'nadam'> {
    * @param options the options of every group that does not set its own, and the non-finite policy
    */
   constructor(params: Params<NAdamOptions>, options?: Partial<NAdamOptions & OptimizerOptions>) {
-    super('NAdam', 'nadam', params, NAdam.defaults, options)
-  }
-
-  protected override check(_o: NAdamOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.betas('betas')
-    c.nonNegative('eps')
-    c.nonNegative('weightDecay')
-    c.nonNegative('momentumDecay')
-    c.flag('decoupledWeightDecay')
-    c.flag('maximize')
+    super('NAdam', 'nadam', params, NAdam.options, options)
   }
 
   protected override buffers() {

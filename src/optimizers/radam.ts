@@ -1,24 +1,27 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
+import { betas, defaultsOf, flag, lr, nonNegative, type OptionsOf } from '../options.js'
 import type { StatsScalars } from '../stats.js'
-import type { Checker } from '../validate.js'
 import { adamStats } from './adam.js'
 
-/** Options of {@link RAdam}: per parameter group. */
-export interface RAdamOptions {
-  /** Learning rate, ≥ 0. Default 1e-3. */
-  lr: number
-  /** Decay rates [β1, β2] of the first and second moment, each in [0, 1). Default [0.9, 0.999]. */
-  betas: [number, number]
-  /** Added to the denominator √v, ≥ 0. Default 1e-8. */
-  eps: number
-  /** Weight decay, ≥ 0: coupled (g ← g + wd·θ), or decoupled with decoupledWeightDecay. Default 0. */
-  weightDecay: number
-  /** Decoupled weight decay, θ ← θ·(1 − lr·wd), as AdamW (RAdamW). Default false. */
-  decoupledWeightDecay: boolean
-  /** Ascend instead of descend: g ← −g. Default false. */
-  maximize: boolean
+/** The options of {@link RAdam}, per parameter group: one table (src/options.ts). */
+export const RADAM_OPTIONS = {
+  /** Learning rate. */
+  lr: lr(1e-3),
+  /** Decay rates [β1, β2] of the first and second moment. */
+  betas: betas([0.9, 0.999]),
+  /** Added to the denominator √v. */
+  eps: nonNegative(1e-8),
+  /** Weight decay: coupled (g ← g + wd·θ), or decoupled with decoupledWeightDecay. */
+  weightDecay: nonNegative(0),
+  /** Decoupled weight decay, θ ← θ·(1 − lr·wd), as AdamW (RAdamW). */
+  decoupledWeightDecay: flag(false),
+  /** Ascend instead of descend: g ← −g. */
+  maximize: flag(false),
 }
+
+/** Options of {@link RAdam}. */
+export type RAdamOptions = OptionsOf<typeof RADAM_OPTIONS>
 
 /**
  * RAdam, rectified Adam (Liu et al., "On the Variance of the Adaptive Learning Rate and Beyond",
@@ -30,39 +33,24 @@ export interface RAdamOptions {
  *     ρₜ > 5:  rₜ = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ));   θ ← θ − lr·rₜ·√(1 − β2ᵗ)/(1 − β1ᵗ) · m/(√v + ε)
  *     else:    θ ← θ − lr/(1 − β1ᵗ) · m                 (momentum without adaptation)
  *
- * ρₜ and rₜ depend only on t, so they are computed once per group and step. Defaults: lr 1e-3,
- * betas [0.9, 0.999], eps 1e-8, weightDecay 0, decoupledWeightDecay false, maximize false. The
+ * ρₜ and rₜ depend only on t, so they are computed once per group and step. Options: docs/options.md. The
  * diagnostics are Adam's, from its m and v, without the update norm.
  *
  * @example
  * const opt = new RAdam([{ param, grad }], { lr: 1e-3 })
  */
 export class RAdam extends Optimizer<RAdamOptions, 'radam'> {
+  /** Its options table. */
+  static readonly options = RADAM_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: RAdamOptions = {
-    lr: 1e-3,
-    betas: [0.9, 0.999],
-    eps: 1e-8,
-    weightDecay: 0,
-    decoupledWeightDecay: false,
-    maximize: false,
-  }
+  static readonly defaults: RAdamOptions = defaultsOf(RADAM_OPTIONS)
 
   /**
    * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
    * @param options the options of every group that does not set its own, and the non-finite policy
    */
   constructor(params: Params<RAdamOptions>, options?: Partial<RAdamOptions & OptimizerOptions>) {
-    super('RAdam', 'radam', params, RAdam.defaults, options)
-  }
-
-  protected override check(_o: RAdamOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.betas('betas')
-    c.nonNegative('eps')
-    c.nonNegative('weightDecay')
-    c.flag('decoupledWeightDecay')
-    c.flag('maximize')
+    super('RAdam', 'radam', params, RAdam.options, options)
   }
 
   protected override buffers() {

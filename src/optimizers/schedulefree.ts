@@ -1,27 +1,37 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
+import { betas, defaultsOf, flag, lr, nonNegative, number, type OptionsOf } from '../options.js'
 import { runtime } from '../runtime.js'
 import { type Checker, describe } from '../validate.js'
 
-/** Options of {@link ScheduleFreeAdamW}: per parameter group. */
-export interface ScheduleFreeAdamWOptions {
-  /** Learning rate, ≥ 0. Default 2.5e-3. */
-  lr: number
-  /** [β1, β2]: β1 ∈ (0, 1) places y between z and x, β2 ∈ [0, 1) decays v. Default [0.9, 0.999]. */
-  betas: [number, number]
-  /** Added to the denominator √v, ≥ 0. Default 1e-8. */
-  eps: number
-  /** Weight decay, ≥ 0, taken at y: the normalised step gets + wd·y. Default 0. */
-  weightDecay: number
-  /** Steps of linear learning-rate warm-up, an integer ≥ 0. Default 0. */
-  warmupSteps: number
-  /** Power r of the polynomial weighting tʳ in the average, ≥ 0. Default 0. */
-  rPower: number
-  /** Power of the largest learning rate so far in the average's weights, ≥ 0. Default 2. */
-  weightLrPower: number
-  /** Ascend instead of descend: g ← −g. Default false. */
-  maximize: boolean
+/** The options of {@link ScheduleFreeAdamW}, per parameter group: one table (src/options.ts). */
+export const SCHEDULE_FREE_OPTIONS = {
+  /** Learning rate. */
+  lr: lr(2.5e-3),
+  /** [β1, β2]: β1 > 0 places y between z and x, β2 decays v. */
+  betas: betas([0.9, 0.999], [0.01, 0.999]),
+  /** Added to the denominator √v. */
+  eps: nonNegative(1e-8),
+  /** Weight decay, taken at y: the normalised step gets + wd·y. */
+  weightDecay: nonNegative(0),
+  /** Steps of linear learning-rate warm-up. */
+  warmupSteps: number(0, 0, { integer: true, test: [0, 20] }),
+  // t^rPower stays finite in float64 for every t below 2^53 where rPower ≤ 16 (t^16 < 2^848), and
+  // lrMax^weightLrPower for lr ≤ 1e4 where weightLrPower ≤ 16: beyond, the averaging weights overflow.
+  /** Power r of the polynomial weighting tʳ in the average. */
+  rPower: number(0, 0, { hi: 16, closed: true, test: [0, 2] }),
+  /** Power of the largest learning rate so far in the average's weights. */
+  weightLrPower: number(2, 0, {
+    hi: 16,
+    closed: true,
+    test: [0, 3],
+  }),
+  /** Ascend instead of descend: g ← −g. */
+  maximize: flag(false),
 }
+
+/** Options of {@link ScheduleFreeAdamW}. */
+export type ScheduleFreeAdamWOptions = OptionsOf<typeof SCHEDULE_FREE_OPTIONS>
 
 /** What Schedule-Free keeps per group besides its buffers: saved in checkpoints. */
 interface Running {
@@ -50,8 +60,7 @@ interface Running {
  *
  * Call `opt.train()` before training and `opt.eval()` before evaluating or saving the weights;
  * `step()` in eval mode throws. Checkpoints carry each group's step count, weight sum and mode.
- * Defaults: lr 2.5e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0, warmupSteps 0, rPower 0,
- * weightLrPower 2, maximize false. The diagnostics report norms only: it keeps no first moment.
+ * Options: docs/options.md. The diagnostics report norms only: it keeps no first moment.
  *
  * @example
  * const opt = new ScheduleFreeAdamW([{ param, grad }], { lr: 2.5e-3, warmupSteps: 100 })
@@ -60,17 +69,10 @@ interface Running {
  * opt.train()
  */
 export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions, 'sfadamw'> {
+  /** Its options table. */
+  static readonly options = SCHEDULE_FREE_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: ScheduleFreeAdamWOptions = {
-    lr: 2.5e-3,
-    betas: [0.9, 0.999],
-    eps: 1e-8,
-    weightDecay: 0,
-    warmupSteps: 0,
-    rPower: 0,
-    weightLrPower: 2,
-    maximize: false,
-  }
+  static readonly defaults: ScheduleFreeAdamWOptions = defaultsOf(SCHEDULE_FREE_OPTIONS)
   readonly #run: Running[]
   /** This step's learning rate and average coefficient per group, set by plan(). */
   readonly #now: { lr: number; c: number }[]
@@ -83,7 +85,7 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions, 'sfad
     params: Params<ScheduleFreeAdamWOptions>,
     options?: Partial<ScheduleFreeAdamWOptions & OptimizerOptions>,
   ) {
-    super('ScheduleFreeAdamW', 'sfadamw', params, ScheduleFreeAdamW.defaults, options)
+    super('ScheduleFreeAdamW', 'sfadamw', params, ScheduleFreeAdamW.options, options)
     this.#run = this.paramGroups.map(() => ({ step: 0, lrMax: -1, weightSum: 0, train: true }))
     this.#now = this.paramGroups.map(() => ({ lr: 0, c: 0 }))
   }
@@ -120,19 +122,8 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions, 'sfad
   }
 
   protected override check(o: ScheduleFreeAdamWOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.betas('betas')
     if (o.betas[0] === 0)
       c.fail('betas[0] must be in (0, 1) for Schedule-Free (x is recovered by dividing by β1), got 0')
-    c.nonNegative('eps')
-    c.nonNegative('weightDecay')
-    c.nonNegative('warmupSteps')
-    if (!Number.isInteger(o.warmupSteps)) c.fail(`warmupSteps must be an integer ≥ 0, got ${o.warmupSteps}`)
-    // t^rPower stays finite in float64 for every t below 2^53 where rPower ≤ 16 (t^16 < 2^848), and
-    // lrMax^weightLrPower for lr ≤ 1e4 where weightLrPower ≤ 16: beyond, the averaging weights overflow.
-    c.range('rPower', 0, 16, true)
-    c.range('weightLrPower', 0, 16, true)
-    c.flag('maximize')
     // Before a step (the group is one of this optimizer's, checked by step()): its next averaging weight must be finite.
     const g = #run in this ? this.paramGroups.indexOf(o as never) : -1
     if (g >= 0) {

@@ -1,22 +1,30 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
+import { defaultsOf, flag, lr, nonNegative, number, type OptionsOf, unit } from '../options.js'
 import type { Checker } from '../validate.js'
 
-/** Options of {@link SGD}: per parameter group. */
-export interface SGDOptions {
-  /** Learning rate, ≥ 0. Default 1e-3. */
-  lr: number
-  /** Heavy-ball momentum μ in [0, 1). Default 0 (plain SGD). */
-  momentum: number
-  /** Dampening of the gradient's share of the momentum buffer, in [0, 1]. Default 0. */
-  dampening: number
-  /** Nesterov momentum (needs momentum > 0 and dampening 0). Default false. */
-  nesterov: boolean
-  /** Coupled (L2) weight decay, ≥ 0: g ← g + wd·θ. Default 0. */
-  weightDecay: number
-  /** Ascend instead of descend: g ← −g. Default false. */
-  maximize: boolean
+/** The options of {@link SGD}, per parameter group: one table (src/options.ts). */
+export const SGD_OPTIONS = {
+  /** Learning rate. */
+  lr: lr(1e-3),
+  /** Heavy-ball momentum μ (0: plain SGD). */
+  momentum: unit(0),
+  /** Dampening of the gradient's share of the momentum buffer. */
+  dampening: number(0, 0, {
+    hi: 1,
+    closed: true,
+    test: [0, 1],
+  }),
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). */
+  nesterov: flag(false),
+  /** Coupled (L2) weight decay: g ← g + wd·θ. */
+  weightDecay: nonNegative(0),
+  /** Ascend instead of descend: g ← −g. */
+  maximize: flag(false),
 }
+
+/** Options of {@link SGD}. */
+export type SGDOptions = OptionsOf<typeof SGD_OPTIONS>
 
 /**
  * Stochastic gradient descent with optional heavy-ball or Nesterov momentum, as PyTorch's
@@ -28,38 +36,27 @@ export interface SGDOptions {
  *     θ ← θ − lr·g
  *
  * Heavy-ball momentum at step lr equals the paper's EMA momentum ({@link MSGD}) at step
- * lr/(1 − μ), bias correction aside. Defaults: lr 1e-3, momentum 0, dampening 0, nesterov false,
- * weightDecay 0, maximize false.
+ * lr/(1 − μ), bias correction aside. Options: docs/options.md.
  *
  * @example
  * const opt = new SGD([{ param, grad }], { lr: 0.01, momentum: 0.9, nesterov: true })
  */
 export class SGD extends Optimizer<SGDOptions, 'sgd'> {
+  /** Its options table. */
+  static readonly options = SGD_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: SGDOptions = {
-    lr: 1e-3,
-    momentum: 0,
-    dampening: 0,
-    nesterov: false,
-    weightDecay: 0,
-    maximize: false,
-  }
+  static readonly defaults: SGDOptions = defaultsOf(SGD_OPTIONS)
 
   /**
    * @param params the parameters (`{ param, grad }` pairs or `parameter()`s), or groups of them with their own options
    * @param options the options of every group that does not set its own, and the non-finite policy
    */
   constructor(params: Params<SGDOptions>, options?: Partial<SGDOptions & OptimizerOptions>) {
-    super('SGD', 'sgd', params, SGD.defaults, options)
+    super('SGD', 'sgd', params, SGD.options, options)
   }
 
   protected override check(o: SGDOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.unit('momentum')
-    c.range('dampening', 0, 1, true)
-    c.nonNegative('weightDecay')
-    c.flag('maximize')
-    if (c.flag('nesterov') && (o.momentum <= 0 || o.dampening !== 0)) {
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
       c.fail(`nesterov needs momentum > 0 and dampening = 0, got momentum ${o.momentum} and dampening ${o.dampening}`)
     }
   }

@@ -5,9 +5,8 @@
 // recomputed here from the step count in the same float32 operations, so that a run resumed from
 // a checkpoint goes on exactly: TF.js's own setWeights recomputes them with a float32 pow, and
 // does not.
-import { internals, Optimizer, type OptimizerOptions, type Params } from '../index.js'
+import { internals, Optimizer, type OptimizerOptions, type OptionsOf, option, type Params } from '../index.js'
 import type { KernelCall, SubnormalMode } from '../optimizer.js'
-import type { Checker } from '../validate.js'
 import { CALLS, type KernelScalars, type Kernels, type StepKernel } from './kernels.js'
 import * as wasm from './wasm.js'
 
@@ -64,30 +63,29 @@ class Power {
   }
 }
 
-/** `tf.train.sgd` (momentum 0) and `tf.train.momentum`: lr, momentum μ, Nesterov. */
-export interface TFMomentumOptions {
-  /** Learning rate, ≥ 0. */
-  lr: number
-  /** Momentum μ, ≥ 0. Default 0. */
-  momentum: number
-  /** Nesterov momentum. Default false. */
-  nesterov: boolean
+/** The options of {@link TFMomentum}, per parameter group: one table (src/options.ts). */
+export const TF_MOMENTUM_OPTIONS = {
+  /** Learning rate. */
+  lr: option.lr(0.01),
+  /** Momentum μ. */
+  momentum: option.nonNegative(0, 0.99),
+  /** Nesterov momentum. */
+  nesterov: option.flag(false),
 }
+
+/** Options of {@link TFMomentum}. */
+export type TFMomentumOptions = OptionsOf<typeof TF_MOMENTUM_OPTIONS>
 
 /** tf.train.momentum's rule (a momentum buffer, even at μ = 0): see assembly/tfjs/sgd.ts. */
 export class TFMomentum extends TFRule<TFMomentumOptions, KernelScalars['tfsgd']> {
+  /** Its options table. */
+  static readonly options = TF_MOMENTUM_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: TFMomentumOptions = { lr: 0.01, momentum: 0, nesterov: false }
+  static readonly defaults: TFMomentumOptions = option.defaultsOf(TF_MOMENTUM_OPTIONS)
 
   /** @param params the parameters @param options the options */
   constructor(params: Params<TFMomentumOptions>, options?: Partial<TFMomentumOptions & OptimizerOptions>) {
-    super(new.target === TFSGD ? 'TFSGD' : 'TFMomentum', bind('tfsgd'), params, TFMomentum.defaults, options)
-  }
-
-  protected override check(_o: TFMomentumOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.nonNegative('momentum')
-    c.flag('nesterov')
+    super(new.target === TFSGD ? 'TFSGD' : 'TFMomentum', bind('tfsgd'), params, TFMomentum.options, options)
   }
 
   protected override buffers(): readonly string[] {
@@ -106,36 +104,33 @@ export class TFSGD extends TFMomentum {
   }
 }
 
-/** `tf.train.rmsprop`'s options. */
-export interface TFRMSPropOptions {
-  /** Learning rate, ≥ 0. */
-  lr: number
-  /** Decay ρ of the mean square, in [0, 1]. Default 0.9. */
-  decay: number
-  /** Momentum μ, ≥ 0. Default 0. */
-  momentum: number
-  /** ε inside the square root, ≥ 0. Default: the TF.js backend's. */
-  eps: number
-  /** Divide by the centered mean square. Default false. */
-  centered: boolean
+/** The options of {@link TFRMSProp}, per parameter group: one table (src/options.ts). */
+export const TF_RMSPROP_OPTIONS = {
+  /** Learning rate. */
+  lr: option.lr(0.001),
+  /** Decay ρ of the mean square. */
+  decay: option.number(0.9, 0, { hi: 1, closed: true, test: [0, 0.999] }),
+  /** Momentum μ. */
+  momentum: option.nonNegative(0, 0.99),
+  /** ε inside the square root (wasm-optim/tfjs passes the TF.js backend's). */
+  eps: option.nonNegative(1e-7),
+  /** Divide by the centered mean square. */
+  centered: option.flag(false),
 }
+
+/** Options of {@link TFRMSProp}. */
+export type TFRMSPropOptions = OptionsOf<typeof TF_RMSPROP_OPTIONS>
 
 /** tf.train.rmsprop's rule: see assembly/tfjs/rmsprop.ts. */
 export class TFRMSProp extends TFRule<TFRMSPropOptions, KernelScalars['tfrmsprop']> {
+  /** Its options table. */
+  static readonly options = TF_RMSPROP_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: TFRMSPropOptions = { lr: 0.001, decay: 0.9, momentum: 0, eps: 1e-7, centered: false }
+  static readonly defaults: TFRMSPropOptions = option.defaultsOf(TF_RMSPROP_OPTIONS)
 
   /** @param params the parameters @param options the options */
   constructor(params: Params<TFRMSPropOptions>, options?: Partial<TFRMSPropOptions & OptimizerOptions>) {
-    super('TFRMSProp', bind('tfrmsprop'), params, TFRMSProp.defaults, options)
-  }
-
-  protected override check(_o: TFRMSPropOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.range('decay', 0, 1, true)
-    c.nonNegative('momentum')
-    c.nonNegative('eps')
-    c.flag('centered')
+    super('TFRMSProp', bind('tfrmsprop'), params, TFRMSProp.options, options)
   }
 
   protected override buffers(o: TFRMSPropOptions) {
@@ -147,30 +142,29 @@ export class TFRMSProp extends TFRule<TFRMSPropOptions, KernelScalars['tfrmsprop
   }
 }
 
-/** `tf.train.adagrad`'s options. */
-export interface TFAdagradOptions {
-  /** Learning rate, ≥ 0. */
-  lr: number
-  /** The accumulator's starting value, ≥ 0. Default 0.1. */
-  initialAccumulatorValue: number
-  /** ε inside the square root, ≥ 0: the TF.js backend's. */
-  eps: number
+/** The options of {@link TFAdagrad}, per parameter group: one table (src/options.ts). */
+export const TF_ADAGRAD_OPTIONS = {
+  /** Learning rate. */
+  lr: option.lr(0.01),
+  /** The accumulator's starting value. */
+  initialAccumulatorValue: option.nonNegative(0.1),
+  /** ε inside the square root (wasm-optim/tfjs passes the TF.js backend's). */
+  eps: option.nonNegative(1e-7),
 }
+
+/** Options of {@link TFAdagrad}. */
+export type TFAdagradOptions = OptionsOf<typeof TF_ADAGRAD_OPTIONS>
 
 /** tf.train.adagrad's rule: see assembly/tfjs/adagrad.ts. */
 export class TFAdagrad extends TFRule<TFAdagradOptions, KernelScalars['tfadagrad']> {
+  /** Its options table. */
+  static readonly options = TF_ADAGRAD_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: TFAdagradOptions = { lr: 0.01, initialAccumulatorValue: 0.1, eps: 1e-7 }
+  static readonly defaults: TFAdagradOptions = option.defaultsOf(TF_ADAGRAD_OPTIONS)
 
   /** @param params the parameters @param options the options */
   constructor(params: Params<TFAdagradOptions>, options?: Partial<TFAdagradOptions & OptimizerOptions>) {
-    super('TFAdagrad', bind('tfadagrad'), params, TFAdagrad.defaults, options)
-  }
-
-  protected override check(_o: TFAdagradOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.nonNegative('initialAccumulatorValue')
-    c.nonNegative('eps')
+    super('TFAdagrad', bind('tfadagrad'), params, TFAdagrad.options, options)
   }
 
   protected override buffers() {
@@ -186,30 +180,29 @@ export class TFAdagrad extends TFRule<TFAdagradOptions, KernelScalars['tfadagrad
   }
 }
 
-/** `tf.train.adadelta`'s options. */
-export interface TFAdadeltaOptions {
-  /** Learning rate, ≥ 0. */
-  lr: number
-  /** Decay ρ of both accumulators, in [0, 1]. Default 0.95. */
-  rho: number
-  /** ε inside the square roots, ≥ 0. Default: the TF.js backend's. */
-  eps: number
+/** The options of {@link TFAdadelta}, per parameter group: one table (src/options.ts). */
+export const TF_ADADELTA_OPTIONS = {
+  /** Learning rate. */
+  lr: option.lr(0.001),
+  /** Decay ρ of both accumulators. */
+  rho: option.number(0.95, 0, { hi: 1, closed: true, test: [0, 0.999] }),
+  /** ε inside the square roots (wasm-optim/tfjs passes the TF.js backend's). */
+  eps: option.nonNegative(1e-7),
 }
+
+/** Options of {@link TFAdadelta}. */
+export type TFAdadeltaOptions = OptionsOf<typeof TF_ADADELTA_OPTIONS>
 
 /** tf.train.adadelta's rule: see assembly/tfjs/adagrad.ts. */
 export class TFAdadelta extends TFRule<TFAdadeltaOptions, KernelScalars['tfadadelta']> {
+  /** Its options table. */
+  static readonly options = TF_ADADELTA_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: TFAdadeltaOptions = { lr: 0.001, rho: 0.95, eps: 1e-7 }
+  static readonly defaults: TFAdadeltaOptions = option.defaultsOf(TF_ADADELTA_OPTIONS)
 
   /** @param params the parameters @param options the options */
   constructor(params: Params<TFAdadeltaOptions>, options?: Partial<TFAdadeltaOptions & OptimizerOptions>) {
-    super('TFAdadelta', bind('tfadadelta'), params, TFAdadelta.defaults, options)
-  }
-
-  protected override check(_o: TFAdadeltaOptions, c: Checker): void {
-    c.nonNegative('lr')
-    c.range('rho', 0, 1, true)
-    c.nonNegative('eps')
+    super('TFAdadelta', bind('tfadadelta'), params, TFAdadelta.options, options)
   }
 
   protected override buffers() {
@@ -221,34 +214,42 @@ export class TFAdadelta extends TFRule<TFAdadeltaOptions, KernelScalars['tfadade
   }
 }
 
-/** `tf.train.adam`'s and `tf.train.adamax`'s options. */
-export interface TFAdamOptions {
-  /** Learning rate, ≥ 0. */
-  lr: number
-  /** Decay β1 of the first moment, in [0, 1]. Default 0.9. */
-  beta1: number
-  /** Decay β2 of the second moment (Adamax: of the infinity norm), in [0, 1]. Default 0.999. */
-  beta2: number
-  /** ε in the denominator, ≥ 0. Default: the TF.js backend's. */
-  eps: number
-  /** Adamax only: the learning rate is lr/(1 + (t − 1)·decay). Default 0. */
-  decay: number
+/** The options of {@link TFAdam}, per parameter group: one table (src/options.ts). */
+export const TF_ADAM_OPTIONS = {
+  /** Learning rate. */
+  lr: option.lr(0.001),
+  /** Decay β1 of the first moment. */
+  beta1: option.number(0.9, 0, { hi: 1, closed: true, test: [0, 0.999] }),
+  /** Decay β2 of the second moment (Adamax: of the infinity norm). */
+  beta2: option.number(0.999, 0, {
+    hi: 1,
+    closed: true,
+    test: [0, 0.999],
+  }),
+  /** ε in the denominator (wasm-optim/tfjs passes the TF.js backend's). */
+  eps: option.nonNegative(1e-7),
+  /** Adamax only: the learning rate is lr/(1 + (t − 1)·decay). */
+  decay: option.nonNegative(0),
 }
+
+/** tf.train.adamax's options: Adam's, with lr 0.002. */
+export const TF_ADAMAX_OPTIONS = { ...TF_ADAM_OPTIONS, lr: option.lr(0.002) }
+
+/** Options of {@link TFAdam} and {@link TFAdamax}. */
+export type TFAdamOptions = OptionsOf<typeof TF_ADAM_OPTIONS>
 
 /** tf.train.adam's rule: see assembly/tfjs/adam.ts. */
 export class TFAdam extends TFRule<TFAdamOptions, KernelScalars['tfadam']> {
+  /** Its options table. */
+  static readonly options = TF_ADAM_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: TFAdamOptions = { lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-7, decay: 0 }
+  static readonly defaults: TFAdamOptions = option.defaultsOf(TF_ADAM_OPTIONS)
   readonly #p1 = new Power()
   readonly #p2 = new Power()
 
   /** @param params the parameters @param options the options */
   constructor(params: Params<TFAdamOptions>, options?: Partial<TFAdamOptions & OptimizerOptions>) {
-    super('TFAdam', bind('tfadam'), params, TFAdam.defaults, options)
-  }
-
-  protected override check(_o: TFAdamOptions, c: Checker): void {
-    checkAdam(c)
+    super('TFAdam', bind('tfadam'), params, TFAdam.options, options)
   }
 
   protected override buffers() {
@@ -272,17 +273,15 @@ export class TFAdam extends TFRule<TFAdamOptions, KernelScalars['tfadam']> {
 
 /** tf.train.adamax's rule: see assembly/tfjs/adam.ts. */
 export class TFAdamax extends TFRule<TFAdamOptions, KernelScalars['tfadamax']> {
+  /** Its options table. */
+  static readonly options = TF_ADAMAX_OPTIONS
   /** The options a group gets where it does not set them. */
-  static readonly defaults: TFAdamOptions = { lr: 0.002, beta1: 0.9, beta2: 0.999, eps: 1e-7, decay: 0 }
+  static readonly defaults: TFAdamOptions = option.defaultsOf(TF_ADAMAX_OPTIONS)
   readonly #p1 = new Power()
 
   /** @param params the parameters @param options the options */
   constructor(params: Params<TFAdamOptions>, options?: Partial<TFAdamOptions & OptimizerOptions>) {
-    super('TFAdamax', bind('tfadamax'), params, TFAdamax.defaults, options)
-  }
-
-  protected override check(_o: TFAdamOptions, c: Checker): void {
-    checkAdam(c)
+    super('TFAdamax', bind('tfadamax'), params, TFAdamax.options, options)
   }
 
   protected override buffers() {
@@ -295,12 +294,4 @@ export class TFAdamax extends TFRule<TFAdamOptions, KernelScalars['tfadamax']> {
     const lr = f32(f32(-o.lr) / f32(f32((t - 1) * f32(o.decay)) + 1))
     return { b1, omb1: 1 - b1, b2, lrc: f32(lr / f32(1 - this.#p1.at(b1, t))), eps: o.eps }
   }
-}
-
-function checkAdam(c: Checker): void {
-  c.nonNegative('lr')
-  c.range('beta1', 0, 1, true)
-  c.range('beta2', 0, 1, true)
-  c.nonNegative('eps')
-  c.nonNegative('decay')
 }
