@@ -3,7 +3,7 @@ import { clipByNorm, clipByValue, gradientsFinite } from './gradients.js'
 import { checkGroup, checkSlots, checkSubnormals, groupNames, makeGroups, namedSlots, ownOptions } from './groups.js'
 import { advance, type Hooks, type KernelCall, ownKernel, runStep } from './kernel-call.js'
 import type { KernelBuffers, KernelScalars, StepKernel } from './kernels.js'
-import { checkOptions, defaultsOf, type Schema } from './options.js'
+import { defaultsOf, optionsCheck, type Schema } from './options.js'
 import {
   checkKeys,
   checkPolicy,
@@ -81,13 +81,10 @@ export abstract class Optimizer<
       plan: (i) => this.plan(i),
       scalars: (i, t) => this.scalars(this.paramGroups[i], t, i),
       whole: this.stepWhole && ((s, c) => this.stepWhole!(s, c as S, s.group)),
-      check: (g, c) => {
-        checkOptions(schema, c, g as Record<string, unknown>)
-        this.check(g as O, c)
-      },
+      check: optionsCheck(schema, (g, c) => this.check(g as O, c)),
     }
     const made = makeGroups<O>(name, params, defaultsOf(schema) as O, options, {
-      check: this.#hooks.check,
+      ...this.#hooks,
       modes: this.subnormalModes(),
     })
     this.nonFinite = made.nonFinite

@@ -82,42 +82,74 @@ export function defaultsOf<S extends Schema>(schema: S): OptionsOf<S> {
 }
 
 /** "[0, ∞)", "[0, 1)", "[1, 1000]": the range a number option allows. */
-export function rangeText(spec: OptionSpec): string {
+export function rangeText(spec: Pick<OptionSpec, 'lo' | 'hi' | 'closed'>): string {
   const hi = spec.hi === Number.POSITIVE_INFINITY ? '∞' : spec.hi
   return `[${spec.lo}, ${hi}${spec.closed ? ']' : ')'}`
 }
 
-/** Checks every option of a group against its table; the Checker's messages name the option, the value and the range. */
-export function checkOptions(schema: Schema, c: Checker, group: Record<string, unknown>): void {
-  for (const [key, spec] of Object.entries(schema)) {
-    const value = group[key]
-    switch (spec.kind) {
-      case 'number':
-        c.range(key, spec.lo!, spec.hi!, spec.closed)
-        if (spec.integer && !Number.isInteger(value))
-          c.fail(`${key} must be an integer in ${rangeText(spec)}, got ${value}`)
-        break
-      case 'betas':
-        c.betas(key)
-        break
-      case 'flag':
-        c.flag(key)
-        break
-      case 'choice':
-        oneOf(`${c.where}: ${key}`, value, spec.values!)
-        break
-      case 'numbers': {
-        const n = (spec.default as number[]).length
-        if (
-          !Array.isArray(value) ||
-          value.length !== n ||
-          !value.every((x) => typeof x === 'number' && Number.isFinite(x))
-        )
+/** One entry of a table, laid out for the check a step makes (every entry of the same shape). */
+interface Entry {
+  key: string
+  kind: OptionSpec['kind']
+  lo: number
+  hi: number
+  closed: boolean
+  integer: boolean
+  values: readonly string[]
+  count: number
+}
+
+const ok = (x: unknown, e: Entry) =>
+  typeof x === 'number' && x >= e.lo && (e.closed ? x <= e.hi : x < e.hi) && (!e.integer || Number.isInteger(x))
+
+/**
+ * The check of a group's options against a table, then `then` (the rules between options), made
+ * once per optimizer: a step checks every group's options, so the valid case reads each option
+ * once and allocates nothing; an invalid one throws through the Checker, whose messages name the
+ * option, the value and the range.
+ */
+export function optionsCheck(
+  schema: Schema,
+  then: (group: object, c: Checker) => void,
+): (group: object, c: Checker) => void {
+  const entries: Entry[] = Object.entries(schema).map(([key, s]) => ({
+    key,
+    kind: s.kind,
+    lo: s.kind === 'betas' ? 0 : (s.lo ?? 0),
+    hi: s.kind === 'betas' ? 1 : (s.hi ?? 0),
+    closed: s.closed ?? false,
+    integer: s.integer ?? false,
+    values: s.values ?? [],
+    count: Array.isArray(s.default) ? s.default.length : 0,
+  }))
+  return (group, c) => {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]
+      const value = (group as Record<string, unknown>)[e.key]
+      switch (e.kind) {
+        case 'number':
+          if (ok(value, e)) break
+          c.range(e.key, e.lo, e.hi, e.closed)
+          c.fail(`${e.key} must be an integer in ${rangeText(e)}, got ${value}`)
+          break
+        case 'betas':
+          if (Array.isArray(value) && value.length === 2 && ok(value[0], e) && ok(value[1], e)) break
+          c.betas(e.key)
+          break
+        case 'flag':
+          if (typeof value !== 'boolean') c.flag(e.key)
+          break
+        case 'choice':
+          oneOf(`${c.where}: ${e.key}`, value, e.values)
+          break
+        case 'numbers':
+          if (Array.isArray(value) && value.length === e.count && value.every((x) => Number.isFinite(x))) break
           throw new TypeError(
-            `${c.where}: ${key} must be an array of ${n} finite numbers, got ${Array.isArray(value) ? JSON.stringify(value) : describe(value)}`,
+            `${c.where}: ${e.key} must be an array of ${e.count} finite numbers, got ${Array.isArray(value) ? JSON.stringify(value) : describe(value)}`,
           )
       }
     }
+    then(group, c)
   }
 }
 
