@@ -47,6 +47,7 @@ function browserProject(launchOptions: Exclude<typeof chromium, string>): TestPr
         'test/stats.test.ts',
         'test/schedulefree.test.ts',
         'test/tfjs-adapter.test.ts',
+        'test/tfjs-complete.test.ts',
         'test/tfjs-flavours.test.ts',
         'test/tfjs-defects.test.ts',
         'test/tfjs-kernels.test.ts',

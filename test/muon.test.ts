@@ -146,6 +146,47 @@ describe('Muon: kernels = reference, bit for bit', () => {
       expect(firstBitDifference(plain.b, resident.b)).toBe(-1)
     }
   })
+  it("a whole model in one Muon: a group in mode 'adamw' gives AdamW's bits for every shape, plain arrays included", () => {
+    const u = rng(11)
+    const values = (n: number) => Float32Array.from({ length: n }, () => u() - 0.5)
+    const init = { w: values(12 * 20), b: values(20), gain: values(6), conv: values(4 * 3 * 9) }
+    const p = (x: Float32Array, shape?: number[]) => parameter(x, { shape })
+    const [w, b, gain] = [p(init.w, [12, 20]), p(init.b), p(init.gain)]
+    const plain = { param: Float32Array.from(init.conv), grad: new Float32Array(init.conv.length), shape: [4, 3, 3, 3] }
+    const adamw = { lr: 3e-3, weightDecay: 0.02 }
+    const one = new Muon(
+      [{ params: [w] }, { params: [b, gain, plain], mode: 'adamw', ...adamw, adamwBetas: [0.9, 0.95] }],
+      {
+        lr: 0.02,
+      },
+    )
+    const [w2, b2, gain2] = [p(init.w, [12, 20]), p(init.b), p(init.gain)]
+    const plain2 = { param: Float32Array.from(init.conv), grad: new Float32Array(init.conv.length) }
+    const muon = new Muon([w2], { lr: 0.02 })
+    const other = new AdamW([b2, gain2, plain2], { ...adamw, betas: [0.9, 0.95] })
+    for (let t = 0; t < 12; t++) {
+      for (const [x, y] of [
+        [w, w2],
+        [b, b2],
+        [gain, gain2],
+      ] as const)
+        y.grad.set(x.grad.set(values(x.length)) ?? x.grad)
+      plain2.grad.set(plain.grad.set(values(plain.grad.length)) ?? plain.grad)
+      one.step()
+      muon.step()
+      other.step()
+    }
+    for (const [x, y] of [
+      [w.param, w2.param],
+      [b.param, b2.param],
+      [gain.param, gain2.param],
+      [plain.param, plain2.param],
+    ])
+      expect(firstBitDifference(x, y)).toBe(-1)
+    expect(Object.keys(one.slots[1][0].state)).toEqual(['m', 'v'])
+    for (const o of [one, muon, other]) o.dispose()
+    for (const x of [w, b, gain, w2, b2, gain2]) x.dispose()
+  })
 })
 
 describe('Muon: torch.optim.Muon in float64 (test/golden/muon.json)', () => {
@@ -213,7 +254,7 @@ describe('Muon: bad input', () => {
   it('refuses a parameter without a 2-D shape, pointing to AdamW, and allocates nothing', () => {
     const before = memoryStats()
     expect(() => new Muon([matrix(), { param: new Float32Array(3), grad: new Float32Array(3), name: 'bias' }])).toThrow(
-      /Muon: paramGroups\[0\]\.params\[1\] \('bias'\) has no shape: give \{ param, grad, shape \}.*AdamW, in a second optimizer/,
+      /Muon: paramGroups\[0\]\.params\[1\] \('bias'\) has no shape: give \{ param, grad, shape \}.*AdamW, in a group with mode: 'adamw' or in a second optimizer/,
     )
     expect(() => new Muon([{ param: new Float32Array(3), grad: new Float32Array(3), shape: [3] }])).toThrow(
       /Muon: paramGroups\[0\]\.params\[0\] has shape \[3\]\. Muon updates weight matrices only/,

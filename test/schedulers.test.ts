@@ -102,7 +102,7 @@ describe('schedules', () => {
     expect(r[29]).toBeCloseTo(1, 12)
     expect(Math.max(...r)).toBe(r[29])
     expect(r[99]).toBeCloseTo(0.04 / 1e4, 12)
-    expect(() => s.step()).toThrow(/OneCycleLR\.step\(\): stepped 100 times, but totalSteps is 100/)
+    expect(() => s.step()).toThrow(/OneCycleLR: stepped 100 times, but totalSteps is 100/)
   })
 
   it('ReduceLROnPlateau: factor after patience bad epochs, then cooldown, never below minLr', () => {

@@ -227,19 +227,26 @@ describe.each(['cpu', 'wasm'])('wasm-optim/tfjs on the %s backend', (backend) =>
     for (const p of [pa, pb, pc]) p.dispose()
   })
 
-  it("Muon takes its variables' shapes: the same bits as Muon driven directly, resumes from its weights, refuses a bias", async () => {
+  it("Muon takes a whole model: matrices with Muon, the rest with its AdamW; the same bits as Muon's two groups, resumes from its weights", async () => {
     const u = rng(29)
-    const shapes = [
-      [6, 9],
-      [5, 5, 2, 3],
-    ]
+    // A dense kernel, a convolution kernel, a bias and an embedding table (by its TF.js name).
+    const shapes = [[6, 9], [5, 5, 2, 3], [3], [7, 4]]
+    const names = [undefined, undefined, undefined, 'embedding_1/embeddings']
     const init0 = shapes.map((sh) => Float32Array.from({ length: sh.reduce((a, b) => a * b) }, () => 2 * u() - 1))
     const grads = Array.from({ length: 12 }, () => init0.map((x) => Float32Array.from(x, () => 2 * u() - 1)))
-    const vars = shapes.map((sh, i) => tf.variable(tf.tensor(init0[i], sh)))
+    const vars = shapes.map((sh, i) => tf.variable(tf.tensor(init0[i], sh), true, names[i]))
     const direct = shapes.map((sh, i) => parameter(init0[i], { shape: sh }))
-    const options = { learningRate: 0.02, weightDecay: 0.01 }
+    const options: Parameters<typeof wo.muon>[0] = {
+      learningRate: 0.02,
+      weightDecay: 0.01,
+      adamw: { lr: 3e-3, weightDecay: 0.02, betas: [0.9, 0.95] },
+    }
     const ours = wo.muon(options)
-    const theirs = new Muon(direct, { lr: 0.02, weightDecay: 0.01 })
+    const adamw = { mode: 'adamw' as const, lr: 3e-3, weightDecay: 0.02, adamwBetas: [0.9, 0.95] as [number, number] }
+    const theirs = new Muon([{ params: [direct[0]] }, { params: direct.slice(1), ...adamw }], {
+      lr: 0.02,
+      weightDecay: 0.01,
+    })
     /** One step of `opt` on the variables and one of Muon on the parameters, with gradients t. */
     const step = (opt: WasmOptimizer, t: number, withDirect = true) => {
       const ts = grads[t].map((x, i) => tf.tensor(x, shapes[i]))
@@ -256,6 +263,9 @@ describe.each(['cpu', 'wasm'])('wasm-optim/tfjs on the %s backend', (backend) =>
     for (let t = 0; t < 6; t++) step(ours, t)
     // Saved after 6 steps and loaded into a fresh one, which takes the last 6: the same bits.
     const weights = await ours.getWeights()
+    // The documented order: iter, the matrices' momentum, then the others' m, then their v.
+    const slot = (w: { name: string }) => w.name.slice(w.name.lastIndexOf('/') + 1)
+    expect(weights.map(slot)).toEqual(['iter', 'b', 'm', 'm', 'm', 'v', 'v', 'v'])
     const copies = vars.map((v) => v.clone())
     for (let t = 6; t < 12; t++) step(ours, t)
     same()
@@ -264,19 +274,16 @@ describe.each(['cpu', 'wasm'])('wasm-optim/tfjs on the %s backend', (backend) =>
     await resumed.setWeights(weights)
     for (let t = 6; t < 12; t++) step(resumed, t, false)
     same()
-    // A bias among its variables: a clear error, and neither the variables nor its state change.
-    const bias = tf.variable(tf.tensor1d([1, 2, 3]))
-    const before = vars.map((v) => Float32Array.from(v.dataSync()))
-    const g = [...grads[0].map((x, i) => tf.tensor(x, shapes[i])), tf.tensor1d([1, 1, 1])]
-    const named = [...vars, bias].map((v, i) => ({ name: v.name, tensor: g[i] }))
-    expect(() => resumed.applyGradients(named)).toThrow(/has shape \[3\]\. Muon updates weight matrices only/)
-    for (const [i, v] of vars.entries()) expect(firstBitDifference(Float32Array.from(v.dataSync()), before[i])).toBe(-1)
-    expect(Float32Array.from(bias.dataSync())).toEqual(new Float32Array([1, 2, 3]))
-    // It still steps its matrices, from the state it had.
-    step(resumed, 0)
-    same()
-    tf.dispose([...g, bias, ...copies, ...vars])
-    for (const o of [ours, resumed, theirs]) o.dispose()
+    // Convolution kernels opted in step with Muon; an unknown AdamW option is refused.
+    const conv = wo.muon({ learningRate: 0.02, convolutions: true })
+    const ts = grads[0].map((x, i) => tf.tensor(x, shapes[i]))
+    conv.applyGradients(ts.map((tensor, i) => ({ name: vars[i].name, tensor })))
+    expect((await conv.getWeights()).map(slot)).toEqual(['iter', 'b', 'b', 'm', 'm', 'v', 'v'])
+    expect(() => wo.muon({ adamw: { beta1: 0.9 } } as never)).toThrow(
+      /adamw has an unknown option 'beta1'; the options are lr, betas, eps, weightDecay/,
+    )
+    tf.dispose([...ts, ...copies, ...vars])
+    for (const o of [ours, resumed, theirs, conv]) o.dispose()
     for (const p of direct) p.dispose()
   })
 
@@ -376,7 +383,7 @@ describe.each(['cpu', 'wasm'])('wasm-optim/tfjs on the %s backend', (backend) =>
     ])
     const g = tf.tensor1d([1, 1, 1])
     expect(() => opt.applyGradients([{ name: v.name, tensor: g }])).toThrow(
-      /got 1 weights besides iter for 1 variables; this optimizer keeps 2 per variable \(m, v\)/,
+      /got 1 weights besides iter for 1 variables; this optimizer keeps 2 for them \(m, v\)/,
     )
     expect([...v.dataSync()]).toEqual([1, 2, 3])
     tf.dispose([v, bad, g])

@@ -1,7 +1,8 @@
 import { bandsOf, PARALLEL_PRODUCT, product } from '../gemm.js'
-import type { Kernels } from '../kernels.js'
+import { ownKernel } from '../kernel-call.js'
+import type { KernelScalars, Kernels } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params, WHOLE } from '../optimizer.js'
-import { choice, defaultsOf, flag, lr, nonNegative, number, numbers, type OptionsOf, unit } from '../options.js'
+import { betas, choice, defaultsOf, flag, lr, nonNegative, number, numbers, type OptionsOf, unit } from '../options.js'
 import { addCall, Pass } from '../parallel.js'
 import { MIN_PARALLEL_ASLEEP, poolFor, runtime, view } from '../runtime.js'
 import { CHUNK, type Slot } from '../walk.js'
@@ -27,17 +28,29 @@ export const MUON_OPTIONS = {
    * PyTorch's default); 'matchRmsAdamw' 0.2·lr·√max(rows, cols) (Moonshot's), so that the update's RMS matches AdamW's.
    */
   adjustLr: choice(['original', 'matchRmsAdamw'], 'original'),
+  /**
+   * 'adamw': the group's parameters (biases, gains, embeddings, the output layer; any shape) step
+   * with AdamW instead, betas adamwBetas, ε adamwEps, this group's lr and weightDecay, as Keras's Muon does.
+   */
+  mode: choice(['muon', 'adamw'], 'muon'),
+  /** AdamW's [β1, β2], for a group in mode 'adamw'. */
+  adamwBetas: betas([0.9, 0.999]),
+  /** AdamW's ε, for a group in mode 'adamw'. */
+  adamwEps: nonNegative(1e-8),
 }
 
 /** Options of {@link Muon}. */
 export type MuonOptions = OptionsOf<typeof MUON_OPTIONS>
 
-/** This step's numbers for a group, before the shape's learning-rate adjustment. */
+/** This step's numbers for a group, before the shape's learning-rate adjustment; AdamW's kernel scalars for a group in mode 'adamw'. */
 interface MuonScalars {
   mu: number
   nesterov: boolean
   decay: number
+  adamw: KernelScalars['adam'] | undefined
 }
+
+const adamw = ownKernel('adam')
 
 /** Rows and columns of a parameter's matrix view: [shape[0], product of the rest]. */
 const matrixOf = (shape: readonly number[]) => [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)] as const
@@ -87,10 +100,12 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
     try {
       this.slots.forEach((group, i) => {
         group.forEach((s, j) => {
+          big = Math.max(big, s.n)
+          if (this.paramGroups[i].mode === 'adamw') return
           const where = `Muon: paramGroups[${i}].params[${j}]${s.name ? ` ('${s.name}')` : ''}`
           const advice =
             'Muon updates weight matrices only: give 1-D parameters (biases, gains), embeddings and the ' +
-            'output layer to AdamW, in a second optimizer'
+            "output layer to AdamW, in a group with mode: 'adamw' or in a second optimizer"
           if (!s.shape)
             throw new TypeError(
               `${where} has no shape: give { param, grad, shape } or parameter(n, { shape }). ${advice}`,
@@ -125,12 +140,18 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
     }
   }
 
-  protected override buffers() {
-    return ['b'] as const
+  protected override buffers(o: MuonOptions) {
+    return o.mode === 'adamw' ? (['m', 'v'] as const) : (['b'] as const)
   }
 
-  protected override scalars(o: MuonOptions): MuonScalars {
-    return { mu: o.momentum, nesterov: o.nesterov, decay: 1 - o.lr * o.weightDecay }
+  protected override scalars(o: MuonOptions, t: number): MuonScalars {
+    const decay = 1 - o.lr * o.weightDecay
+    if (o.mode === 'muon') return { mu: o.momentum, nesterov: o.nesterov, decay, adamw: undefined }
+    const [b1, b2] = o.adamwBetas
+    const lrc1 = o.lr / (1 - b1 ** t)
+    const rc2 = 1 / Math.sqrt(1 - b2 ** t)
+    const c = { b1, omb1: 1 - b1, b2, omb2: 1 - b2, lrc1, rc2, eps: o.adamwEps, wd: 0, decay, maximize: false }
+    return { mu: 0, nesterov: false, decay, adamw: { ...c, amsgrad: false } }
   }
 
   /** Frees the scratch with the state. */
@@ -141,6 +162,10 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
   }
 
   protected override stepWhole(s: Slot, c: MuonScalars, index: number): void {
+    if (c.adamw) {
+      this.#adamw(s, c.adamw)
+      return
+    }
     const o = this.paramGroups[index]
     const k = runtime().kernels
     const sc = this.#scratch!
@@ -191,6 +216,20 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
     } else {
       k.muonUpdate(s.p, out, n, c.decay, lr)
     }
+  }
+
+  /** A step of AdamW's kernel (mode 'adamw'), plain arrays staged through the scratch: the same bits as AdamW's. */
+  #adamw(s: Slot, c: KernelScalars['adam']): void {
+    const sc = this.#scratch!
+    const flush = this.subnormals === 'flush'
+    if (!s.param.user && !s.grad.user) {
+      adamw(s.p, s.g, s.state, s.n, 0, c, flush)
+      return
+    }
+    view(sc.p, s.n).set(s.param.user ?? view(s.p, s.n))
+    view(sc.t, s.n).set(s.grad.user ?? view(s.g, s.n))
+    adamw(sc.p, sc.t, s.state, s.n, 0, c, flush)
+    ;(s.param.user ?? view(s.p, s.n)).set(view(sc.p, s.n))
   }
 
   /** C (m × m) = A (m × k) · B, symmetric, B packed: the upper triangle in bands (by work) over the helpers, then the mirror. */

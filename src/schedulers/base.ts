@@ -18,11 +18,16 @@ export interface SchedulerState {
   [extra: string]: unknown
 }
 
+/** Each scheduler's option names, by its name, as its constructor declares them (see `given`). */
+const OPTION_NAMES = new Map<string, readonly string[]>()
+
 /**
  * Learning-rate schedules with PyTorch's `torch.optim.lr_scheduler` semantics: creating one sets
  * each group's lr for epoch 0, and `scheduler.step()`, called after `opt.step()`, moves to the
  * next epoch and sets lr again. The lr is a closed-form function of the epoch and the group's
- * initial lr, so a scheduler restored from `stateDict()` goes on exactly where it was.
+ * initial lr, so a scheduler restored from `stateDict()` goes on exactly where it was. Given a
+ * number instead of an optimizer, it schedules a group of its own with that initial lr: such a
+ * scheduler is what wasm-optim/tfjs takes as a `learningRate` (and saves with the model).
  */
 export abstract class LRScheduler {
   /** The epoch (number of scheduler steps) the current lr belongs to. */
@@ -34,13 +39,26 @@ export abstract class LRScheduler {
   /** The class name, in messages and checkpoints. */
   protected readonly name: string
 
-  protected constructor(name: string, optimizer: HasParamGroups) {
+  protected constructor(name: string, optimizer: HasParamGroups | number) {
+    if (typeof optimizer === 'number') {
+      if (!(optimizer >= 0 && Number.isFinite(optimizer)))
+        throw new RangeError(`${name}: the initial learning rate must be a number in [0, ∞), got ${optimizer}`)
+      optimizer = { paramGroups: [{ lr: optimizer }] }
+    }
     if (!optimizer || !Array.isArray(optimizer.paramGroups)) {
-      throw new TypeError(`${name}: the first argument must be an optimizer, got ${describe(optimizer)}`)
+      throw new TypeError(
+        `${name}: the first argument must be an optimizer or an initial learning rate, got ${describe(optimizer)}`,
+      )
     }
     this.name = name
     this.optimizer = optimizer
     this.baseLrs = optimizer.paramGroups.map((g) => g.lr)
+  }
+
+  /** The schedule's options as given, defaults filled in (what makes the same scheduler again). */
+  get options(): Record<string, unknown> {
+    const self = this as unknown as Record<string, unknown>
+    return Object.fromEntries((OPTION_NAMES.get(this.name) ?? []).map((k) => [k, self[k]]))
   }
 
   /** The lr of a group with initial lr `base` at `epoch`. */
@@ -48,7 +66,14 @@ export abstract class LRScheduler {
 
   /** Advances one epoch and sets every group's lr. */
   step(): void {
-    this.lastEpoch++
+    this.seek(this.lastEpoch + 1)
+  }
+
+  /** Moves to `epoch` (an integer ≥ 0) and sets every group's lr for it: the schedule is a function of the epoch. */
+  seek(epoch: number): void {
+    if (!Number.isInteger(epoch) || epoch < 0)
+      throw new RangeError(`${this.name}.seek(): epoch must be an integer ≥ 0, got ${describe(epoch)}`)
+    this.lastEpoch = epoch
     this.apply()
   }
 
@@ -96,7 +121,8 @@ export const checker = (name: string, o: object) => new Checker(name, o as Recor
 
 /**
  * A scheduler's options object, checked: an object, with every key in `known` and the `needed`
- * ones present. Throws "StepLR needs { stepSize }" for `new StepLR(opt)`.
+ * ones present. Throws "StepLR needs { stepSize }" for `new StepLR(opt)`. `known` are also the
+ * names of the scheduler's fields that hold them (its `options`).
  */
 export function given<T extends object>(
   name: string,
@@ -104,6 +130,7 @@ export function given<T extends object>(
   needed: readonly string[],
   known: readonly string[],
 ): T {
+  OPTION_NAMES.set(name, known)
   const wants = needed.length > 0 ? `${name} needs { ${needed.join(', ')} }` : `${name}'s options must be an object`
   if (o === undefined && needed.length === 0) return {} as T
   if (o === null || typeof o !== 'object') throw new TypeError(`${wants}, got ${describe(o)}`)

@@ -17,8 +17,8 @@ export class StepLR extends LRScheduler {
   readonly stepSize: number
   /** Factor of each decay. */
   readonly gamma: number
-  /** @param optimizer the optimizer whose groups' lr it sets; @param options the schedule */
-  constructor(optimizer: HasParamGroups, options: StepLROptions) {
+  /** @param optimizer the optimizer whose groups' lr it sets, or the initial lr of a group of its own; @param options the schedule */
+  constructor(optimizer: HasParamGroups | number, options: StepLROptions) {
     super('StepLR', optimizer)
     const { stepSize, gamma = 0.1 } = given('StepLR', options, ['stepSize'], ['stepSize', 'gamma'])
     const c = checker('StepLR', { stepSize, gamma })
@@ -47,8 +47,8 @@ export class MultiStepLR extends LRScheduler {
   readonly milestones: number[]
   /** Factor of each decay. */
   readonly gamma: number
-  /** @param optimizer the optimizer whose groups' lr it sets; @param options the schedule */
-  constructor(optimizer: HasParamGroups, options: MultiStepLROptions) {
+  /** @param optimizer the optimizer whose groups' lr it sets, or the initial lr of a group of its own; @param options the schedule */
+  constructor(optimizer: HasParamGroups | number, options: MultiStepLROptions) {
     super('MultiStepLR', optimizer)
     const { milestones, gamma = 0.1 } = given('MultiStepLR', options, ['milestones'], ['milestones', 'gamma'])
     const c = checker('MultiStepLR', { milestones, gamma })
@@ -78,8 +78,8 @@ export interface ExponentialLROptions {
 export class ExponentialLR extends LRScheduler {
   /** Factor of the decay every epoch. */
   readonly gamma: number
-  /** @param optimizer the optimizer whose groups' lr it sets; @param options the schedule */
-  constructor(optimizer: HasParamGroups, options: ExponentialLROptions) {
+  /** @param optimizer the optimizer whose groups' lr it sets, or the initial lr of a group of its own; @param options the schedule */
+  constructor(optimizer: HasParamGroups | number, options: ExponentialLROptions) {
     super('ExponentialLR', optimizer)
     const { gamma } = given('ExponentialLR', options, ['gamma'], ['gamma'])
     checker('ExponentialLR', { gamma }).nonNegative('gamma')
@@ -108,8 +108,8 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number
   /** The lowest lr. */
   readonly etaMin: number
-  /** @param optimizer the optimizer whose groups' lr it sets; @param options the schedule */
-  constructor(optimizer: HasParamGroups, options: CosineAnnealingLROptions) {
+  /** @param optimizer the optimizer whose groups' lr it sets, or the initial lr of a group of its own; @param options the schedule */
+  constructor(optimizer: HasParamGroups | number, options: CosineAnnealingLROptions) {
     super('CosineAnnealingLR', optimizer)
     const { tMax, etaMin = 0 } = given('CosineAnnealingLR', options, ['tMax'], ['tMax', 'etaMin'])
     const c = checker('CosineAnnealingLR', { tMax, etaMin })
@@ -145,8 +145,8 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   readonly tMult: number
   /** The lowest lr. */
   readonly etaMin: number
-  /** @param optimizer the optimizer whose groups' lr it sets; @param options the schedule */
-  constructor(optimizer: HasParamGroups, options: CosineAnnealingWarmRestartsOptions) {
+  /** @param optimizer the optimizer whose groups' lr it sets, or the initial lr of a group of its own; @param options the schedule */
+  constructor(optimizer: HasParamGroups | number, options: CosineAnnealingWarmRestartsOptions) {
     super('CosineAnnealingWarmRestarts', optimizer)
     const {
       t0,
@@ -191,8 +191,8 @@ export class LinearLR extends LRScheduler {
   readonly endFactor: number
   /** Epochs from startFactor to endFactor. */
   readonly totalIters: number
-  /** @param optimizer the optimizer whose groups' lr it sets; @param options the schedule */
-  constructor(optimizer: HasParamGroups, options?: LinearLROptions) {
+  /** @param optimizer the optimizer whose groups' lr it sets, or the initial lr of a group of its own; @param options the schedule */
+  constructor(optimizer: HasParamGroups | number, options?: LinearLROptions) {
     super('LinearLR', optimizer)
     const {
       startFactor = 1 / 3,
@@ -251,8 +251,8 @@ export class OneCycleLR extends LRScheduler {
   readonly divFactor: number
   /** The last lr is maxLr/(divFactor·finalDivFactor). */
   readonly finalDivFactor: number
-  /** @param optimizer the optimizer whose groups' lr it sets; @param options the schedule */
-  constructor(optimizer: HasParamGroups, options: OneCycleLROptions) {
+  /** @param optimizer the optimizer whose groups' lr it sets, or the initial lr of a group of its own; @param options the schedule */
+  constructor(optimizer: HasParamGroups | number, options: OneCycleLROptions) {
     super('OneCycleLR', optimizer)
     const {
       maxLr,
@@ -284,14 +284,12 @@ export class OneCycleLR extends LRScheduler {
     this.finalDivFactor = finalDivFactor
     this.apply()
   }
-  /** Advances one step and sets every group's lr; throws past totalSteps. */
-  override step(): void {
-    if (this.lastEpoch + 1 >= this.totalSteps) {
-      throw new RangeError(
-        `OneCycleLR.step(): stepped ${this.lastEpoch + 1} times, but totalSteps is ${this.totalSteps}`,
-      )
+  /** Moves to `epoch` and sets every group's lr; throws past totalSteps. */
+  override seek(epoch: number): void {
+    if (epoch >= this.totalSteps) {
+      throw new RangeError(`OneCycleLR: stepped ${epoch} times, but totalSteps is ${this.totalSteps}`)
     }
-    super.step()
+    super.seek(epoch)
   }
   protected lrAt(_base: number, epoch: number): number {
     const initial = this.maxLr / this.divFactor

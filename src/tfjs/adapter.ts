@@ -4,17 +4,12 @@
 // after its variable, so state is kept per variable (alternating variable lists just work), and
 // global clipping, diagnostics and checkpoints cover them all.
 import type * as tfc from '@tensorflow/tfjs-core'
-import {
-  internals,
-  type Optimizer,
-  type OptimizerStats,
-  type Parameter,
-  parameter,
-  type StatsOptions,
-} from '../index.js'
+import { type Optimizer, type OptimizerStats, type Parameter, parameter, type StatsOptions } from '../index.js'
+import { type AdapterConfig, type AdapterSettings, checkConfig } from './config.js'
 import { choosePath, type Path, readGradient, writeVariable } from './data.js'
 import { flavourKernels } from './flavours.js'
-import { bindWeights, type Pending, readWeights, slotWeights } from './weights.js'
+import { checkRate, type LearningRate, rateAt, rateScale, savedRate } from './rate.js'
+import { bindWeights, layout, type Pending, readWeights, slotWeights } from './weights.js'
 
 type TF = typeof tfc
 /** A tensor with its name, as TF.js's optimizers pass gradients and weights. */
@@ -25,39 +20,26 @@ export interface NamedTensor {
   tensor: tfc.Tensor
 }
 
-/** A learning rate: a number, or a function of the iteration count (0 on the first call). */
-export type LearningRate = number | ((iteration: number) => number)
-
-/** What every wasm-optim/tfjs optimizer takes besides its rule's own options. */
-export interface AdapterOptions {
-  /** Scale every gradient so that their global L2 norm is at most this (PyTorch's clip_grad_norm_). */
-  clipNorm?: number
-  /** Clamp every gradient element to [−clipValue, clipValue]. */
-  clipValue?: number
-  /** Sum the gradients of this many applyGradients() calls in wasm memory and step on every k-th. Default 1. */
-  accumulate?: number
-  /** What a step does with a NaN or ±Infinity gradient (see wasm-optim's NonFinitePolicy). Default 'propagate'. */
-  nonFinite?: 'propagate' | 'skip' | 'throw'
-  /** 'auto': the fastest safe data path for the backend (see docs/tfjs.md); 'copy': always the public one. Default 'auto'. */
-  dataPath?: 'auto' | 'copy'
-}
-
 /** How one kind of optimizer is made: the wasm-optim class, its options, and its slots' names in getWeights(). */
 export interface Kind {
   /** The class's name for TF.js's serialization: unique, never a TF.js name. */
   className: string
   /** Makes the wasm-optim optimizer over these parameters with the rule's options (lr excluded). */
   make(params: Parameter[], options: object): Optimizer<object>
-  /** The optimizer's state buffers in getWeights() order, with TF.js's slot name for each (e.g. ['ms', 'rms']). */
-  slots(opt: Optimizer<object>): [buffer: string, slot: string][]
+  /** A group's state buffers in getWeights() order, with TF.js's slot name for each (e.g. ['ms', 'rms']). */
+  slots(opt: Optimizer<object>, group: number): [buffer: string, slot: string][]
+  /** Schedule-Free: its parameters switch between the training point y and the average x (train(), eval()). */
+  modes?: boolean
 }
 
-/** The saved form of an optimizer: its kind's options, the learning rate and the adapter's options. */
-export interface AdapterConfig {
-  [key: string]: unknown
-  /** The learning rate: a number, or a function of the iteration count. */
-  learningRate: LearningRate
+/** What eval() and train() take: a model, whose trainable variables they bind restored state to. */
+export interface HasTrainableWeights {
+  /** The model's trainable weights, in the order model.fit hands their gradients over. */
+  trainableWeights: { read(): tfc.Tensor }[]
 }
+
+/** The main entry's Schedule-Free AdamW, as the adapter drives it. */
+type Modal = Optimizer<object> & { eval(): void; train(): void; readonly training: boolean[] }
 
 interface Entry {
   variable: tfc.Variable
@@ -76,15 +58,22 @@ interface Entry {
 export interface WasmOptimizer extends tfc.Optimizer {
   /** The groups, for wasm-optim's schedulers: set `paramGroups[0].lr` (or use `learningRate`). */
   readonly paramGroups: [{ lr: number }]
-  /** The learning rate: a number, or a function of the iteration count; can be changed between steps. */
+  /** The learning rate: a number, a function of the iteration count or a wasm-optim scheduler (one epoch per step); can be changed between steps. */
   learningRate: LearningRate
   /** The same as assigning `learningRate` (TF.js's SGD has it). */
   setLearningRate(lr: number): void
   /** Diagnostics of the last step (wasm-optim's opt.stats()); call it right after a step. */
   stats(options?: StatsOptions): OptimizerStats
+  /**
+   * Schedule-Free AdamW: puts the variables at x, the average, to evaluate and to save. After a
+   * load, before the first step, pass the model (its state is bound to its variables).
+   */
+  eval(model?: HasTrainableWeights): void
+  /** Schedule-Free AdamW: puts the variables back at y, where training takes its gradients (see eval()). */
+  train(model?: HasTrainableWeights): void
   /** Updates every variable that has a gradient, in one wasm-optim step. */
   applyGradients(variableGradients: tfc.NamedTensorMap | NamedTensor[]): void
-  /** The rule's options, the learning rate (its value now, if it is a function) and the adapter's options. */
+  /** The rule's options, the learning rate (a number or a scheduler; a function cannot be saved) and the adapter's options. */
   getConfig(): tfc.serialization.ConfigDict
 }
 
@@ -100,76 +89,47 @@ export function defineBase(tf: TF): WasmOptimizerBase {
     readonly paramGroups: [{ lr: number }]
     readonly #kind: Kind
     readonly #options: object
-    readonly #adapter: Required<Omit<AdapterOptions, 'clipNorm' | 'clipValue'>> &
-      Pick<AdapterOptions, 'clipNorm' | 'clipValue'>
+    readonly #adapter: AdapterSettings
     #lr: LearningRate
     readonly #entries = new Map<string, Entry>()
     #opt: Optimizer<object> | undefined
     /** Weights from setWeights(), bound to variables by position at the next applyGradients(), with the count before it. */
-    #pending: { values: Pending; before: number } | undefined
+    #pending: (Pending & { before: number }) | undefined
     #disposed = false
     /** Tensors handed out by getWeights(): the optimizer's until its next getWeights() or dispose(). */
     #handed: tfc.Tensor[] = []
     #calls = 0
     #scratch: Parameter | undefined
+    /** Each group's learning rate as its options give it, before a schedule moves it. */
+    #groupLrs: number[] = []
 
     constructor(kind: Kind, config: AdapterConfig) {
       super()
-      const {
-        learningRate,
-        clipNorm,
-        clipValue,
-        accumulate = 1,
-        nonFinite = 'propagate',
-        dataPath = 'auto',
-        ...options
-      } = config
-      const where = kind.className
-      if (typeof learningRate !== 'number' && typeof learningRate !== 'function') {
-        throw new TypeError(
-          `${where}: learningRate must be a number or a function of the iteration, got ${internals.describe(learningRate)}`,
-        )
-      }
-      for (const [key, value] of [
-        ['clipNorm', clipNorm],
-        ['clipValue', clipValue],
-      ] as const) {
-        if (value !== undefined && !(typeof value === 'number' && value >= 0 && Number.isFinite(value))) {
-          throw new RangeError(`${where}: ${key} must be a number in [0, ∞), got ${internals.describe(value)}`)
-        }
-      }
-      if (!Number.isInteger(accumulate) || (accumulate as number) < 1) {
-        throw new RangeError(`${where}: accumulate must be an integer ≥ 1, got ${internals.describe(accumulate)}`)
-      }
-      if (dataPath !== 'auto' && dataPath !== 'copy')
-        throw new TypeError(`${where}: dataPath must be 'auto' or 'copy', got ${internals.describe(dataPath)}`)
+      const { rate, adapter, options } = checkConfig(kind.className, config)
       this.#kind = kind
-      this.#lr = learningRate as LearningRate
+      this.#lr = rate
       this.#options = options
-      this.#adapter = { clipNorm, clipValue, accumulate, nonFinite, dataPath } as never
-      this.paramGroups = [{ lr: typeof learningRate === 'number' ? learningRate : learningRate(0) }]
+      this.#adapter = adapter
+      this.paramGroups = [
+        { lr: typeof rate === 'number' ? rate : typeof rate === 'function' ? rate(0) : rate.getLastLr()[0] },
+      ]
       // Check the rule's options now, on a throwaway parameter: a bad option fails here, not at the first step.
       // A 1 × 1 matrix, so that a rule for matrices only (Muon) can be checked the same way.
       const probe = parameter(1, { shape: [1, 1] })
       try {
-        kind.make([probe], { ...options, lr: this.paramGroups[0].lr, nonFinite }).dispose()
+        kind.make([probe], { ...options, lr: this.paramGroups[0].lr, nonFinite: adapter.nonFinite }).dispose()
       } finally {
         probe.dispose()
       }
     }
 
-    /** The learning rate: a number, or a function of the iteration count; can be changed between steps. */
+    /** The learning rate: a number, a function of the iteration count or a wasm-optim scheduler; can be changed between steps. */
     get learningRate(): LearningRate {
       return this.#lr
     }
 
     set learningRate(lr: LearningRate) {
-      if (typeof lr !== 'number' && typeof lr !== 'function') {
-        throw new TypeError(
-          `${this.#kind.className}: learningRate must be a number or a function, got ${internals.describe(lr)}`,
-        )
-      }
-      this.#lr = lr
+      this.#lr = checkRate(this.#kind.className, lr)
       if (typeof lr === 'number') this.paramGroups[0].lr = lr
     }
 
@@ -188,6 +148,10 @@ export function defineBase(tf: TF): WasmOptimizerBase {
       const vars = this.#check(items)
       const opt = this.#cover(vars)
       if (this.#pending) this.#bind(opt, vars)
+      if (this.#kind.modes && (opt as Modal).training.includes(false))
+        throw new Error(
+          `${this.#kind.className}.applyGradients(): the variables hold the average x (eval mode); call opt.train() first`,
+        )
       const k = this.#adapter.accumulate
       const cycle = Math.floor(this.#calls / k)
       for (const [i, { tensor }] of items.entries()) {
@@ -205,9 +169,12 @@ export function defineBase(tf: TF): WasmOptimizerBase {
         const seen = [...this.#entries].filter(([, e]) => e.cycle === cycle).map(([name]) => name)
         const active = seen.length === this.#entries.size ? undefined : new Set(seen)
         if (active) for (const [name, e] of this.#entries) if (!active.has(name)) e.p.grad.fill(0)
-        const lr = this.#lr
-        this.paramGroups[0].lr = typeof lr === 'number' ? this.paramGroups[0].lr : lr(this.iterations)
-        ;(opt.paramGroups[0] as unknown as { lr: number }).lr = this.paramGroups[0].lr
+        this.paramGroups[0].lr = rateAt(this.#lr, this.iterations, this.#calls / k - 1, this.paramGroups[0].lr)
+        // Group 0 takes the learning rate; another (Muon's AdamW) its own, moved by a schedule in proportion.
+        const groups = opt.paramGroups as unknown as { lr: number }[]
+        const scale = rateScale(this.#lr, this.paramGroups[0].lr)
+        for (let i = 0; i < groups.length; i++)
+          groups[i].lr = i === 0 ? this.paramGroups[0].lr : this.#groupLrs[i] * scale
         if (this.#adapter.clipNorm !== undefined) opt.clipGradNorm(this.#adapter.clipNorm)
         if (this.#adapter.clipValue !== undefined) opt.clipGradValue(this.#adapter.clipValue)
         if (opt.step(active)) for (const [name, e] of this.#entries) if (!active || active.has(name)) this.#write(e)
@@ -219,6 +186,16 @@ export function defineBase(tf: TF): WasmOptimizerBase {
     stats(options?: StatsOptions): OptimizerStats {
       if (!this.#opt) throw new Error(`${this.#kind.className}.stats(): no step has been taken yet`)
       return this.#opt.stats(options)
+    }
+
+    /** Schedule-Free AdamW: puts the variables at x, the average, to evaluate and to save. */
+    eval(model?: HasTrainableWeights): void {
+      this.#mode(false, model)
+    }
+
+    /** Schedule-Free AdamW: puts the variables back at y, where training takes its gradients. */
+    train(model?: HasTrainableWeights): void {
+      this.#mode(true, model)
     }
 
     /** The iteration counter, then each state buffer of each variable, in TF.js's slot names and order. */
@@ -238,17 +215,14 @@ export function defineBase(tf: TF): WasmOptimizerBase {
      */
     override async setWeights(weightValues: NamedTensor[]): Promise<void> {
       const where = `${this.#kind.className}.setWeights()`
-      const known = this.#opt && {
-        perVariable: this.#kind.slots(this.#opt).length,
-        sizes: this.#opt.slots[0].map((s) => s.n),
-      }
-      const { iter, values } = await readWeights(where, weightValues, known)
-      this.#pending = values.length > 0 ? { values, before: this.iterations } : undefined
+      const sizes = this.#opt && layout(this.#opt, this.#kind).map((l) => l.s.n)
+      const { iter, values, groups } = await readWeights(where, weightValues, sizes)
+      this.#pending = values.length > 0 ? { values, groups, before: this.iterations } : undefined
       this.iterations_ = iter
       this.#calls = iter * this.#adapter.accumulate
     }
 
-    /** The rule's options, the learning rate (its value now, if it is a function) and the adapter's options. */
+    /** The rule's options, the learning rate (a number or a scheduler; a function cannot be saved) and the adapter's options. */
     override getConfig(): tfc.serialization.ConfigDict {
       const { clipNorm, clipValue, ...adapter } = this.#adapter
       return JSON.parse(
@@ -257,7 +231,7 @@ export function defineBase(tf: TF): WasmOptimizerBase {
           ...adapter,
           ...(clipNorm !== undefined && { clipNorm }),
           ...(clipValue !== undefined && { clipValue }),
-          learningRate: this.paramGroups[0].lr,
+          learningRate: savedRate(`${this.#kind.className}.getConfig()`, this.#lr, this.paramGroups[0].lr),
         }),
       )
     }
@@ -274,6 +248,27 @@ export function defineBase(tf: TF): WasmOptimizerBase {
       tf.dispose(this.#handed)
       this.#handed = []
       super.dispose()
+    }
+
+    /** Switches Schedule-Free's parameters between y and x and writes them into the variables. */
+    #mode(train: boolean, model: HasTrainableWeights | undefined): void {
+      const where = `${this.#kind.className}.${train ? 'train' : 'eval'}()`
+      if (!this.#kind.modes)
+        throw new TypeError(`${where}: only Schedule-Free AdamW switches between training and evaluation`)
+      if (this.#pending) {
+        if (!model?.trainableWeights)
+          throw new TypeError(
+            `${where}: the state setWeights() restored is bound to the model's variables at the next step; pass the model to switch before that`,
+          )
+        const vars = model.trainableWeights.map((w) => w.read() as tfc.Variable)
+        this.#bind(this.#cover(vars), vars)
+      }
+      const opt = this.#opt as Modal | undefined
+      if (!opt) return // nothing has stepped: y and x are the same point
+      for (const e of this.#entries.values()) this.#sync(e)
+      if (train) opt.train()
+      else opt.eval()
+      for (const e of this.#entries.values()) this.#write(e)
     }
 
     /** Every gradient names a variable and has its shape: checked before anything changes. */
@@ -326,8 +321,9 @@ export function defineBase(tf: TF): WasmOptimizerBase {
           lr: this.paramGroups[0].lr,
           nonFinite: this.#adapter.nonFinite,
         })
+        this.#groupLrs = opt.paramGroups.map((g) => (g as unknown as { lr: number }).lr)
       } catch (e) {
-        // Refused (Muon, given a variable that is not a matrix): the optimizer it had stays as it was.
+        // Refused: the optimizer it had stays as it was.
         for (const a of added) a.p.dispose()
         throw e
       }
@@ -347,11 +343,11 @@ export function defineBase(tf: TF): WasmOptimizerBase {
 
     /** Binds setWeights()'s values to this call's variables, by position; refused, it puts the count back and drops them. */
     #bind(opt: Optimizer<object>, vars: tfc.Variable[]): void {
-      const { values, before } = this.#pending!
+      const { before, ...pending } = this.#pending!
       this.#pending = undefined
       const step = Math.floor(this.iterations / this.#adapter.accumulate)
       try {
-        bindWeights(`${this.#kind.className}.setWeights()`, opt, this.#kind, values, vars, step)
+        bindWeights(`${this.#kind.className}.setWeights()`, opt, this.#kind, pending, vars, step)
       } catch (e) {
         this.iterations_ = before
         this.#calls = before * this.#adapter.accumulate

@@ -13,18 +13,16 @@ import {
   optimizers,
   type SubnormalMode,
 } from '../index.js'
-import {
-  type AdapterConfig,
-  type AdapterOptions,
-  defineBase,
-  type Kind,
-  type LearningRate,
-  type WasmOptimizer,
-  type WasmOptimizerBase,
-} from './adapter.js'
+import { defineBase, type Kind, type WasmOptimizer, type WasmOptimizerBase } from './adapter.js'
+import type { AdapterConfig, AdapterOptions } from './config.js'
 import { loadFlavours, TFAdadelta, TFAdagrad, TFAdam, TFAdamax, TFMomentum, TFRMSProp, TFSGD } from './flavours.js'
+import { type MuonModelOptions, muonKind } from './muon.js'
+import type { LearningRate } from './rate.js'
 
-export type { AdapterConfig, AdapterOptions, LearningRate, NamedTensor, WasmOptimizer } from './adapter.js'
+export type { HasTrainableWeights, NamedTensor, WasmOptimizer } from './adapter.js'
+export type { AdapterConfig, AdapterOptions } from './config.js'
+export type { MuonAdamW, MuonModelOptions } from './muon.js'
+export type { LearningRate } from './rate.js'
 export { registerTrainingKernels, type TrainingKernels, type TrainingKernelsOptions } from './training.js'
 
 type TF = typeof tfc
@@ -78,8 +76,8 @@ export interface TfjsOptimizers {
     options?: AdapterOptions,
   ): WasmOptimizer
   /**
-   * Any wasm-optim optimizer by its name in `optimizers` but ScheduleFreeAdamW (PyTorch's
-   * rules: `create('Adam')` is torch.optim.Adam's), with that optimizer's options (typed by name).
+   * Any wasm-optim optimizer by its name in `optimizers` (PyTorch's rules: `create('Adam')` is
+   * torch.optim.Adam's), with that optimizer's options (typed by name).
    */
   create<N extends OptimizerName>(name: N, options?: LibraryOptions<OptionsOf<N>>): WasmOptimizer
   /** wasm-optim's AdamW: Adam with decoupled weight decay, which TF.js lacks. */
@@ -101,14 +99,18 @@ export interface TfjsOptimizers {
   /** wasm-optim's RAdam (PyTorch 2.x). */
   radam(options?: LibraryOptions<import('../index.js').RAdamOptions>): WasmOptimizer
   /**
-   * wasm-optim's Muon (torch.optim.Muon's rule), for weight matrices only: a variable of rank 2
-   * or more (a convolution filter is taken as [shape[0], the rest], as PyTorch does). Give it
-   * only those, e.g. `muon.minimize(f, false, kernels)` or `applyGradients` with their
-   * gradients, and the biases, gains, embeddings and output layer to a second optimizer (AdamW);
-   * `model.fit` hands one optimizer every variable, which Muon refuses with a clear error,
-   * changing nothing.
+   * wasm-optim's Muon (torch.optim.Muon's rule) over a whole model, as Keras's Muon: the weight
+   * matrices (variables of rank 2, embedding tables aside) step with Muon; every other variable
+   * (biases, gains, embeddings, and convolution kernels unless `convolutions: true`) with the
+   * AdamW of `options.adamw`. For `model.compile({ optimizer })` and custom loops alike.
    */
-  muon(options?: LibraryOptions<import('../index.js').MuonOptions>): WasmOptimizer
+  muon(options?: LibraryOptions<import('../index.js').MuonOptions> & MuonModelOptions): WasmOptimizer
+  /**
+   * wasm-optim's Schedule-Free AdamW (the authors' AdamWScheduleFree): no schedule to choose. Call
+   * `opt.eval()` before evaluating or saving (the variables then hold the average x) and
+   * `opt.train()` before training again; saved in either mode, a model resumes to the bit.
+   */
+  scheduleFreeAdamW(options?: LibraryOptions<import('../index.js').ScheduleFreeAdamWOptions>): WasmOptimizer
   /** The class every optimizer here is an instance of; a subclass of this TF.js's tf.Optimizer. */
   readonly Base: WasmOptimizerBase
 }
@@ -140,13 +142,13 @@ const made = new WeakMap<object, TfjsOptimizers>()
 /** TF.js's slot names of a flavour's buffers, in its getWeights() order. */
 const tfSlots =
   (pairs: [string, string][]) =>
-  (opt: Optimizer<object>): [string, string][] => {
-    const kept = new Set(Object.keys(opt.slots[0]?.[0]?.state ?? {}))
+  (opt: Optimizer<object>, group: number): [string, string][] => {
+    const kept = new Set(Object.keys(opt.slots[group]?.[0]?.state ?? {}))
     return pairs.filter(([buffer]) => kept.has(buffer))
   }
 /** A wasm-optim optimizer's buffers, named as it names them. */
-const ownSlots = (opt: Optimizer<object>): [string, string][] =>
-  Object.keys(opt.slots[0]?.[0]?.state ?? {}).map((b) => [b, b])
+const ownSlots = (opt: Optimizer<object>, group: number): [string, string][] =>
+  Object.keys(opt.slots[group]?.[0]?.state ?? {}).map((b) => [b, b])
 
 const kind = (className: string, cls: OptimizerClass, slots: Kind['slots']): Kind => ({
   className,
@@ -261,12 +263,15 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
       ),
     ),
   }
-  // Schedule-Free is left out: its parameters switch between y and x (train()/eval()), which a
-  // TF.js model's variables would have to follow; not through this entry yet. Muon is here, for
-  // the matrices only (Keras's Muon gives the other variables to an AdamW inside it; not here yet).
-  const names = (Object.keys(optimizers) as OptimizerName[]).filter((n) => n !== 'ScheduleFreeAdamW')
+  // Muon takes a whole model: the weight matrices with Muon, the rest with AdamW (muon.ts).
+  // Schedule-Free's variables follow its mode: eval() puts x there, train() y (adapter.ts).
+  const names = Object.keys(optimizers) as OptimizerName[]
+  const special: Partial<Record<OptimizerName, Kind>> = {
+    Muon: muonKind(ownSlots),
+    ScheduleFreeAdamW: { ...kind('WasmOptimScheduleFreeAdamW', optimizers.ScheduleFreeAdamW, ownSlots), modes: true },
+  }
   const library = Object.fromEntries(
-    names.map((name) => [name, define(kind(`WasmOptim${name}`, optimizers[name], ownSlots))]),
+    names.map((name) => [name, define(special[name] ?? kind(`WasmOptim${name}`, optimizers[name], ownSlots))]),
   ) as Partial<Record<OptimizerName, (config: AdapterConfig) => WasmOptimizer>>
   const create = (name: OptimizerName, options: object | number = {}) => {
     const make = library[name]
@@ -302,6 +307,7 @@ export async function tfjsOptimizers(tf: TF): Promise<TfjsOptimizers> {
     nadam: (options) => create('NAdam', options),
     radam: (options) => create('RAdam', options),
     muon: (options) => create('Muon', options),
+    scheduleFreeAdamW: (options) => create('ScheduleFreeAdamW', options),
     Base,
   }
   made.set(tf, result)

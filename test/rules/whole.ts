@@ -2,6 +2,7 @@
 // what each part is; docs/algorithms.md states the rules).
 import type { OptimizerName } from '../../src/index.js'
 import {
+  adam,
   combos,
   decay,
   flushes,
@@ -53,14 +54,24 @@ export const WHOLE = {
       [{}, { nesterov: false }],
       [{}, { weightDecay: 0 }],
       [{}, { adjustLr: 'matchRmsAdamw', nsSteps: 3 }],
-    ),
+    ).concat([{ lr: 0.02, mode: 'adamw', adamwBetas: [0.8, 0.99] }]),
     // Every step has length lr·√max(1, rows/cols) whatever the gradient: it settles within about lr.
     converges: [{ quadratic: { lr: 0.05, weightDecay: 0 }, rosenbrock: { lr: 3e-3, weightDecay: 0 } }],
-    state: () => ['b'],
+    state: (o) => (o.mode === 'adamw' ? ['m', 'v'] : ['b']),
     step() {
       throw new Error('Muon steps whole parameters: see whole()')
     },
-    whole(o, _t, r, shape, p, g, s) {
+    whole(o, t, r, shape, p, g, s) {
+      if (o.mode === 'adamw') {
+        // AdamW's rule, with this group's lr and weight decay and AdamW's betas and ε.
+        const update = adam(true).step(
+          { ...o, betas: o.adamwBetas, eps: o.adamwEps, amsgrad: false, maximize: false },
+          t,
+          r,
+        )
+        for (let i = 0; i < p.length; i++) update(p, g, s, i)
+        return
+      }
       const rows = shape[0]
       const cols = shape.slice(1).reduce((a, b) => a * b, 1)
       const n = rows * cols
