@@ -12,8 +12,8 @@ import { KERNEL_NAMES, type Kernels } from './kernels.js'
 export const CONTROL = {
   /** Pass counter: a helper wakes when it changes. */
   GEN: 0,
-  /** Next task to claim. */
-  NEXT: 16,
+  /** This pass's id (never 0): a task is claimed by changing its flag from this id to 0. */
+  PASS: 16,
   /** Tasks finished in this pass. */
   DONE: 32,
   /** Tasks in this pass; the rest of this line changes once per pass at most. */
@@ -33,6 +33,10 @@ export const CONTROL = {
   ERROR_LENGTH: 55,
   /** 1 + index of a helper that stopped for good, 0 if none. */
   DEAD: 56,
+  /** The tasks' claim flags: their index in an Int32Array over the memory. */
+  FLAGS: 57,
+  /** Threads this pass runs on (the calling thread is thread 0): helpers from this index on sit it out. */
+  ACTIVE: 58,
   /** Byte offset of the failed task's message (UTF-16 code units, 512 of them). */
   ERROR_TEXT: 256,
   /** Float64 slots per task (TASK_SLOTS). */
@@ -61,6 +65,8 @@ export const PER_CHUNK_CALL = 3
  */
 export const FAULT = 9
 export const FATAL = 10
+/** Test only: a helper that runs it is held up 30 ms (as if the system descheduled it) and writes 1 to its result; the calling thread writes 0. */
+export const HOLD = 11
 
 /** Each kernel's index in KERNEL_NAMES: how a task names its kernel. */
 export const kernelIndex = Object.fromEntries(KERNEL_NAMES.map((k, i) => [k, i])) as Record<keyof Kernels, number>
@@ -111,6 +117,9 @@ export function runTask(
       }
       Reflect.apply(fn, undefined, args)
     }
+  } else if (type === 11) {
+    if (helper) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30)
+    f[results + first] = helper ? 1 : 0
   } else if (type >= 9) {
     if (helper) {
       throw Object.assign(new Error(`a ${type === 9 ? 'fault' : 'fatal fault'} injected by the tests`), {
@@ -129,6 +138,39 @@ export function runTask(
  * tasks, count them done. An error in a task is written to the control block for the calling
  * thread to throw, and the helper goes on.
  */
+/**
+ * Runs thread `thread`'s part of the pass whose id is `pass`: first its own block of tasks (the
+ * same block in every pass of the same shape, so that its data stays in this core's cache), then
+ * every task no thread has claimed yet (the tasks of a thread that started late, or that the
+ * system descheduled, are taken by the others). A task is claimed by changing its flag from the
+ * pass's id to 0: a thread still on an older pass claims nothing of this one. The calling thread
+ * and the helpers run this same code (the helpers from source text). Returns whether this thread
+ * took part.
+ */
+export function work(
+  C: typeof CONTROL,
+  ctl: Int32Array,
+  flags: Int32Array,
+  thread: number,
+  pass: number,
+  one: (at: number, results: number) => void,
+): boolean {
+  const active = Atomics.load(ctl, C.ACTIVE)
+  if (thread >= active) return false
+  const count = Atomics.load(ctl, C.COUNT)
+  const base = Atomics.load(ctl, C.FLAGS)
+  const table = Atomics.load(ctl, C.TABLE)
+  const results = Atomics.load(ctl, C.RESULTS)
+  const from = Math.floor((thread * count) / active)
+  for (let i = 0; i < count; i++) {
+    const t = from + i < count ? from + i : from + i - count
+    if (Atomics.compareExchange(flags, base + t, pass, 0) !== pass) continue
+    one(table + t * C.TASK, results)
+    Atomics.add(ctl, C.DONE, 1)
+  }
+  return true
+}
+
 function helperMain(host: { post(m: unknown): void; receive(f: (m: unknown) => void): void }): void {
   host.receive((message) => {
     const { builds, memory, control, names, spinMs, index } = message as {
@@ -150,6 +192,7 @@ function helperMain(host: { post(m: unknown): void; receive(f: (m: unknown) => v
     // The pass counter as it is before 'ready': a pass the calling thread starts right after is seen.
     let seen = Atomics.load(ctl, C.GEN)
     let f = new Float64Array(memory.buffer)
+    let flags = new Int32Array(memory.buffer)
     host.post('ready')
     // The task runner, the same source the calling thread runs (inserted where this file is made into text).
     const run = RUN_TASK
@@ -166,19 +209,12 @@ function helperMain(host: { post(m: unknown): void; receive(f: (m: unknown) => v
       seen = Atomics.load(ctl, C.GEN)
       if (Atomics.load(ctl, C.STOP) !== 0) return
       if (f.buffer !== memory.buffer) f = new Float64Array(memory.buffer)
-      for (;;) {
-        // Everything about the pass is read after the claim: a helper that was held up between
-        // two passes may claim a task of the next one, and must run it as that pass says.
-        const task = Atomics.add(ctl, C.NEXT, 1)
-        if (task >= Atomics.load(ctl, C.COUNT)) break
+      if (flags.buffer !== memory.buffer) flags = new Int32Array(memory.buffer)
+      const pass = Atomics.load(ctl, C.PASS)
+      const build = fnsOf[Atomics.load(ctl, C.BUILD)]
+      WORK(C, ctl, flags, index + 1, pass, (at, results) => {
         try {
-          run(
-            fnsOf[Atomics.load(ctl, C.BUILD)],
-            f,
-            Atomics.load(ctl, C.TABLE) + task * C.TASK,
-            Atomics.load(ctl, C.RESULTS),
-            true,
-          )
+          run(build, f, at, results, true)
         } catch (e) {
           if (Atomics.compareExchange(ctl, C.ERROR, 0, index + 1) === 0) {
             const why = String((e as Error)?.message ?? e).slice(0, 512)
@@ -192,12 +228,12 @@ function helperMain(host: { post(m: unknown): void; receive(f: (m: unknown) => v
             throw e
           }
         }
-        Atomics.add(ctl, C.DONE, 1)
-      }
+      })
     }
   })
 }
 declare const RUN_TASK: typeof runTask
+declare const WORK: typeof work
 /** The control block's slots, as the helper's source text defines them from CONTROL (a free name: no bundler renames it). */
 declare const CONTROL_SLOTS: typeof CONTROL
 
@@ -207,5 +243,5 @@ export function helperSource(): string {
     ? { post: (m) => require('node:worker_threads').parentPort.postMessage(m),
         receive: (f) => require('node:worker_threads').parentPort.once('message', f) }
     : { post: (m) => self.postMessage(m), receive: (f) => { self.onmessage = (e) => f(e.data) } }`
-  return `'use strict';\nconst CONTROL_SLOTS = ${JSON.stringify(CONTROL)};\nconst RUN_TASK = (${runTask.toString()});\n(${helperMain.toString()})(${host});\n`
+  return `'use strict';\nconst CONTROL_SLOTS = ${JSON.stringify(CONTROL)};\nconst RUN_TASK = (${runTask.toString()});\nconst WORK = (${work.toString()});\n(${helperMain.toString()})(${host});\n`
 }

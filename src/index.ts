@@ -22,6 +22,7 @@ export {
   MIN_PARALLEL,
   MIN_PARALLEL_ASLEEP,
   memoryStats,
+  PER_THREAD,
   shutdown,
   simdSupported,
 } from './runtime.js'

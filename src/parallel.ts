@@ -4,7 +4,7 @@
 // over every thread; a plain Float32Array is staged through the one staging area chunk by chunk
 // on the calling thread (docs/threads.md).
 import { type Kernels, STEP_ARGS, type StepKernel } from './kernels.js'
-import { poolFor, runPass, runtime } from './runtime.js'
+import { poolFor, runPass, runtime, threadsFor } from './runtime.js'
 import { CALL, kernelIndex, PER_CHUNK, PER_CHUNK_CALL, type Pool, TASK_SLOTS } from './threads.js'
 import { CHUNK, type Slot } from './walk.js'
 
@@ -26,7 +26,7 @@ export interface PassWork {
 /**
  * Runs one pass over `list` (its first `count` entries), in its order: where helpers are running and the parameter()
  * elements are enough to pay (runtime's poolFor), every resident parameter's work becomes tasks
- * split over all threads, and the rest runs on the calling thread after them; otherwise all of
+ * split over one thread per PER_THREAD elements (threadsFor), each its own block first, and the rest runs on the calling thread after them; otherwise all of
  * it runs on the calling thread. `first` counts per-chunk results (CHUNK elements each) in list
  * order for both routes, so results combine in the same order either way. Returns the pass that
  * ran on the helpers, for its results, or undefined.
@@ -40,7 +40,8 @@ export function overSlots(list: readonly Slot[], work: PassWork, count = list.le
   }
   let pass: Pass | undefined
   if (pool) {
-    pass = new Pass(pool, elements, count, work.results ?? 0, work.chunked ? CHUNK : 1024)
+    const active = threadsFor(elements, pool.threads)
+    pass = new Pass(pool, elements, count, work.results ?? 0, work.chunked ? CHUNK : 1024, active)
     for (let i = 0, first = 0; i < count; first += chunksOf(list[i].n), i++) {
       if (resident(list[i])) work.tasks!(pass, list[i], i, first)
     }
@@ -58,7 +59,10 @@ export class Pass {
   #n = 0
   readonly #pool: Pool
   readonly #table: number
+  readonly #flags: number
   readonly #results: number
+  /** Threads the pass runs on (see threadsFor). */
+  readonly #active: number
   /**
    * Elements per task: about two tasks per thread, so that a helper that starts late delays the
    * pass by little, and a multiple of `align` (CHUNK where results are kept per chunk). Two per
@@ -71,25 +75,34 @@ export class Pass {
    * A pass over `parameters` parameters of `elements` elements in all, with `results` per-chunk
    * results; tasks are whole multiples of `align` elements (1024 unless given).
    */
-  constructor(pool: Pool, elements: number, parameters: number, results: number, align = 1024) {
+  constructor(pool: Pool, elements: number, parameters: number, results: number, align = 1024, active = pool.threads) {
     const r = runtime()
-    this.size = Math.max(1, Math.ceil(elements / (2 * pool.threads * align))) * align
+    this.size = Math.max(1, Math.ceil(elements / (2 * active * align))) * align
     const tasks = parameters + Math.ceil(elements / this.size)
     // The task table and the results area: one for the library, reused, grown when a pass needs more, freed by shutdown().
     let area = r.passArea
     if (!area || area.tasks < tasks || area.count < results) {
       if (area) {
         r.arena.free(area.table)
+        r.arena.free(area.flags)
         r.arena.free(area.results)
       }
       const t = Math.max(tasks, 2 * (area?.tasks ?? 0), 64)
       const c = Math.max(results, 2 * (area?.count ?? 0), 64)
-      area = { table: r.arena.alloc(8 * TASK_SLOTS * t), tasks: t, results: r.arena.alloc(8 * c), count: c }
+      area = {
+        table: r.arena.alloc(8 * TASK_SLOTS * t),
+        flags: r.arena.alloc(4 * t),
+        tasks: t,
+        results: r.arena.alloc(8 * c),
+        count: c,
+      }
       r.passArea = area
     }
     this.#pool = pool
     this.#table = area.table / 8
+    this.#flags = area.flags / 4
     this.#results = area.results / 8
+    this.#active = active
     this.#f = pool.view()
   }
 
@@ -118,7 +131,7 @@ export class Pass {
 
   /** Runs the tasks on every thread; returns when all are done. */
   run(): void {
-    runPass(this.#pool, this.#table, this.#results, this.#n)
+    runPass(this.#pool, this.#table, this.#results, this.#n, this.#flags, this.#active)
   }
 }
 

@@ -36,13 +36,22 @@ export interface InitResult {
 }
 
 /**
- * Passes over fewer elements than this (the `parameter()` buffers of a step, of a clipping or
- * non-finite pass, of stats()) run on the calling thread alone, with or without helpers: handing
- * a pass to helpers costs more than it saves below it (bench/RESULTS.md). It holds while the
- * helpers are awake (a pass came within 0.2 ms of the last); once they sleep, waking them costs
- * more, and the bound is {@link MIN_PARALLEL_ASLEEP}.
+ * Elements a thread must get for a pass (the `parameter()` buffers of a step, of a clipping or
+ * non-finite pass, of stats()) to split over it: a pass runs on one thread per this many elements,
+ * up to all of them, so passes under twice this run on the calling thread alone. Measured on 2
+ * cores (2026-12-04, interleaved, 5 rounds): Adam broke even with 2 threads at about 5e4 elements
+ * (0.82× at 3e4, 0.99× at 5e4, 1.28× at 7e4), M-SVAG at about 3e4 (bench/RESULTS.md). It holds
+ * while the helpers are awake (a pass came within 0.2 ms of the last); once they sleep, waking
+ * them costs more, and the bound is {@link MIN_PARALLEL_ASLEEP}.
  */
-export const MIN_PARALLEL = 16384
+export const PER_THREAD = 32768
+
+/** Passes under this many elements run on the calling thread alone: two threads' worth (PER_THREAD). */
+export const MIN_PARALLEL = 2 * PER_THREAD
+
+/** Threads a pass of `elements` elements runs on, with `threads` in all: one per PER_THREAD elements, at least one. */
+export const threadsFor = (elements: number, threads: number) =>
+  Math.max(1, Math.min(threads, Math.floor(elements / PER_THREAD)))
 
 /** The same bound when every helper is asleep: Adam with 2 ms between steps lost below about 2e5 elements. */
 export const MIN_PARALLEL_ASLEEP = 262144
@@ -66,7 +75,7 @@ interface Runtime {
   /** The helpers, while there are any. */
   pool?: Pool
   /** The task table and per-chunk results of the passes the helpers share (parallel.ts), while there are helpers. */
-  passArea?: { table: number; tasks: number; results: number; count: number }
+  passArea?: { table: number; flags: number; tasks: number; results: number; count: number }
   /** Why the last request for threads got fewer. */
   whyFewerThreads?: string
   /** Each build's kernels in the order tasks name them (KERNEL_NAMES). */
@@ -222,6 +231,7 @@ function stopThreads(r: Runtime): void {
   r.pool = undefined
   if (r.passArea) {
     r.arena.free(r.passArea.table)
+    r.arena.free(r.passArea.flags)
     r.arena.free(r.passArea.results)
     r.passArea = undefined
   }
@@ -257,7 +267,7 @@ export function poolFor(elements: number): Pool | undefined {
         'thread (init({ threads }) starts new helpers).',
     )
   }
-  if (elements < MIN_PARALLEL) return undefined
+  if (elements < MIN_PARALLEL || pool.resting()) return undefined
   const now = performance.now()
   const recent = now - lastPass < SPIN_MS
   lastPass = now
@@ -276,12 +286,19 @@ let lastPass = Number.NEGATIVE_INFINITY
  * @internal Runs a pass of `count` tasks on the helpers and the calling thread. If the helpers
  * fail in it, they are dropped (later passes run on the calling thread) and the error is thrown.
  */
-export function runPass(pool: Pool, table: number, results: number, count: number): void {
+export function runPass(
+  pool: Pool,
+  table: number,
+  results: number,
+  count: number,
+  flags: number,
+  active: number,
+): void {
   const r = runtime()
   const key = r.simd ? 'simd' : 'scalar'
   r.fns[key] ??= KERNEL_NAMES.map((k) => r.kernels[k] as unknown as (...args: number[]) => number)
   try {
-    pool.run(r.fns[key], r.simd, table, results, count)
+    pool.run(r.fns[key], r.simd, table, results, count, flags, active)
   } catch (e) {
     if (pool.failed !== undefined && r.pool === pool) {
       stopThreads(r)

@@ -8,12 +8,28 @@
 // threads. Helpers spin for a while after a pass and then sleep in Atomics.wait, so an idle pool
 // costs no CPU; the calling thread never sleeps (browsers forbid Atomics.wait on the main thread),
 // it spins for the short time the last tasks take.
-import { CONTROL, CONTROL_BYTES, helperSource, runTask, TASK_SLOTS } from './helper.js'
+import { CONTROL, CONTROL_BYTES, helperSource, runTask, TASK_SLOTS, work } from './helper.js'
 import { KERNEL_NAMES } from './kernels.js'
 
-export { CALL, FATAL, FAULT, kernelIndex, PER_CHUNK, PER_CHUNK_CALL, runTask, TASK_SLOTS } from './helper.js'
+export { CALL, FATAL, FAULT, HOLD, kernelIndex, PER_CHUNK, PER_CHUNK_CALL, runTask, TASK_SLOTS } from './helper.js'
 
-const { GEN, NEXT, DONE, COUNT, STOP, ERROR, SLEEPERS, BUILD, TABLE, RESULTS, ERROR_LENGTH, DEAD, ERROR_TEXT } = CONTROL
+const {
+  GEN,
+  PASS,
+  DONE,
+  COUNT,
+  STOP,
+  ERROR,
+  SLEEPERS,
+  BUILD,
+  TABLE,
+  RESULTS,
+  ERROR_LENGTH,
+  DEAD,
+  FLAGS,
+  ACTIVE,
+  ERROR_TEXT,
+} = CONTROL
 
 /** A started helper: terminate() stops it; `exited` says why it stopped, if it did. */
 interface Helper {
@@ -44,16 +60,26 @@ export class Pool {
   readonly #helpers: Helper[]
   readonly #memory: WebAssembly.Memory
   #f: Float64Array
+  #flags: Int32Array
+  /** The last pass's id: each pass has its own (never 0), its tasks' flags set to it. */
+  #pass = 0
+  /** Split passes in a row that did not pay, and how many passes the pool now sits out (see #judge). */
+  #bad = 0
+  #rest = 0
+  /** Passes left to run on the calling thread alone. */
+  #resting = 0
+  /** When wake() last woke the helpers (performance.now()). */
+  #wokeAt = Number.NEGATIVE_INFINITY
   #failed: string | undefined
 
   private constructor(setup: PoolSetup, control: SharedArrayBuffer, helpers: Helper[]) {
     this.#ctl = new Int32Array(control)
     this.#text = new Uint16Array(control, ERROR_TEXT, 512)
     this.#f = new Float64Array(setup.memory.buffer)
+    this.#flags = new Int32Array(setup.memory.buffer)
     this.#helpers = helpers
     this.#memory = setup.memory
     this.threads = helpers.length + 1
-    Atomics.store(this.#ctl, NEXT, 1 << 30)
   }
 
   /** Starts `count` helpers; rejects with the reason where they cannot run. */
@@ -89,8 +115,49 @@ export class Pool {
     return Atomics.load(this.#ctl, SLEEPERS) === this.#helpers.length
   }
 
-  /** Wakes sleeping helpers without giving them work: they spin again, ready for a pass that follows soon. */
+  /**
+   * Whether the next pass should run on the calling thread alone, because the last split passes
+   * did not pay (the helpers' cores are busy with other work: see #judge). Counts that pass down.
+   */
+  resting(): boolean {
+    if (this.#resting === 0) return false
+    this.#resting--
+    return true
+  }
+
+  /** @internal Passes left to sit out, for the tests. */
+  get rest(): number {
+    return this.#resting
+  }
+
+  /**
+   * After a split pass: `took` ms in all, against `alone`, what this thread's own rate says the
+   * pass would have taken on it alone. A pass that saved under 10% is one that did not pay (a
+   * helper started late, or the system took its core while it held a task); two in a row and the
+   * pool sits out the next 8 passes, then 16, 32, … up to 1,024 while they go on not paying; one
+   * that paid resets it. So on a machine whose other cores are busy a step costs about what it
+   * costs on one thread, and the helpers are tried again now and then.
+   */
+  #judge(took: number, alone: number): void {
+    if (took < 0.9 * alone) {
+      this.#bad = 0
+      this.#rest = 0
+    } else if (++this.#bad >= 2) {
+      this.#rest = Math.min(1024, this.#rest === 0 ? 8 : 2 * this.#rest)
+      this.#resting = this.#rest
+      this.#bad = 0
+    }
+  }
+
+  /**
+   * Wakes sleeping helpers without giving them work: they spin again, ready for a pass that
+   * follows soon. Once per millisecond at most: a helper that was woken and still sleeps has no
+   * core to run on (the system gave it to other work), and waking it again is a system call for nothing.
+   */
   wake(): void {
+    const now = performance.now()
+    if (now - this.#wokeAt < 1) return
+    this.#wokeAt = now
     Atomics.add(this.#ctl, GEN, 1)
     Atomics.notify(this.#ctl, GEN)
   }
@@ -107,33 +174,60 @@ export class Pool {
 
   /** A Float64Array over the whole memory, for writing tasks and reading results; renewed after the memory grew. */
   view(): Float64Array {
-    if (this.#f.buffer !== this.#memory.buffer) this.#f = new Float64Array(this.#memory.buffer)
+    if (this.#f.buffer !== this.#memory.buffer) {
+      this.#f = new Float64Array(this.#memory.buffer)
+      this.#flags = new Int32Array(this.#memory.buffer)
+    }
     return this.#f
   }
 
   /**
    * Runs `count` tasks written at float64 index `table` of the memory, the results area at
-   * `results`, on every thread; returns when all are done. Throws if a helper's task threw, or if
+   * `results`, their claim flags at int32 index `flags`, on the first `active` threads (this one
+   * and `active − 1` helpers); returns when all are done. Each thread runs its own block of tasks,
+   * then whatever no thread has claimed (helper.ts, work()): a helper that starts late or is
+   * descheduled loses its unclaimed tasks to this thread. Throws if a helper's task threw, or if
    * the helpers stopped making progress (then the pass may be incomplete).
    */
-  run(fns: ((...args: number[]) => number)[], simd: boolean, table: number, results: number, count: number): void {
+  run(
+    fns: ((...args: number[]) => number)[],
+    simd: boolean,
+    table: number,
+    results: number,
+    count: number,
+    flags: number,
+    active = this.threads,
+  ): void {
     const ctl = this.#ctl
+    const f = this.view()
+    const claims = this.#flags
+    this.#pass = (this.#pass % 0x7ffffffe) + 1
+    const pass = this.#pass
+    claims.fill(pass, flags, flags + count)
     Atomics.store(ctl, COUNT, count)
     Atomics.store(ctl, DONE, 0)
     Atomics.store(ctl, ERROR, 0)
     Atomics.store(ctl, BUILD, simd ? 0 : 1)
     Atomics.store(ctl, TABLE, table)
     Atomics.store(ctl, RESULTS, results)
-    Atomics.store(ctl, NEXT, 0)
+    Atomics.store(ctl, FLAGS, flags)
+    Atomics.store(ctl, ACTIVE, Math.min(active, this.threads))
+    Atomics.store(ctl, PASS, pass)
     Atomics.add(ctl, GEN, 1)
-    if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, GEN)
-    const f = this.view()
-    for (;;) {
-      const task = Atomics.add(ctl, NEXT, 1)
-      if (task >= count) break
-      runTask(fns, f, table + task * TASK_SLOTS, results, false)
-      Atomics.add(ctl, DONE, 1)
+    if (active > 1 && Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, GEN)
+    const start = performance.now()
+    let mine = 0
+    try {
+      work(CONTROL, ctl, claims, 0, pass, (at, res) => {
+        runTask(fns, f, at, res, false)
+        mine++
+      })
+    } catch (e) {
+      // This thread's task threw: no thread starts another task of this pass.
+      for (let t = 0; t < count; t++) Atomics.compareExchange(claims, flags + t, pass, 0)
+      throw e
     }
+    const own = performance.now() - start
     let done = Atomics.load(ctl, DONE)
     let since = performance.now()
     for (let spins = 0; done < count; spins++) {
@@ -142,7 +236,7 @@ export class Pool {
         done = now
         since = performance.now()
       } else if (spins % 4096 === 0 && performance.now() - since > STALL_MS) {
-        Atomics.store(ctl, NEXT, 1 << 30)
+        for (let t = 0; t < count; t++) Atomics.compareExchange(claims, flags + t, pass, 0)
         this.fail(`stopped responding for ${STALL_MS / 1000} s in the middle of a pass`)
         throw new Error(
           `wasm-optim: a helper thread ${this.#failed}: the pass is incomplete, some parameters may not have been updated. ` +
@@ -150,7 +244,7 @@ export class Pool {
         )
       }
     }
-    Atomics.store(ctl, NEXT, 1 << 30)
+    if (active > 1 && mine > 0) this.#judge(performance.now() - start, (own / mine) * count)
     const failed = Atomics.load(ctl, ERROR)
     if (failed !== 0) {
       const why = String.fromCharCode(...this.#text.subarray(0, Atomics.load(ctl, ERROR_LENGTH)))

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { init, type Optimizer, type OptimizerName, parameter, shutdown } from '../src/index.js'
 import { Pass } from '../src/parallel.js'
-import { runtime, view } from '../src/runtime.js'
-import { FATAL, FAULT } from '../src/threads.js'
+import { MIN_PARALLEL, PER_THREAD, runtime, threadsFor, view } from '../src/runtime.js'
+import { FATAL, FAULT, HOLD } from '../src/threads.js'
 import { firstBitDifference, randomData } from './helpers.js'
 import { CASES, OPTIMIZERS, param, spec } from './registry.js'
 
@@ -184,5 +184,55 @@ describe('threads: faults', () => {
     runs.push(run('MSVAG', {}))
     expectSame('on the calling thread after a helper stopped', runs[0], runs[1])
     expect((await init({ threads: 2 })).threads).toBe(2)
+  })
+})
+
+describe('threads: how many, and when the helpers do not show up', () => {
+  it('a pass runs on one thread per PER_THREAD elements, at least one and at most all', () => {
+    expect(MIN_PARALLEL).toBe(2 * PER_THREAD)
+    const table: [number, number, number][] = [
+      [0, 2, 1],
+      [MIN_PARALLEL - 1, 2, 1],
+      [MIN_PARALLEL, 2, 2],
+      [1e7, 2, 2],
+      [1e5, 16, 3],
+      [1e6, 16, 16],
+      [1e6, 1, 1],
+    ]
+    for (const [elements, threads, want] of table)
+      expect(threadsFor(elements, threads), `${elements} on ${threads}`).toBe(want)
+  })
+
+  it('a helper held up (as if descheduled) loses its unclaimed tasks to the calling thread; passes that did not pay make the pool sit out', async () => {
+    await init({ threads: 2 })
+    const pool = runtime().pool!
+    /** A pass of `count` HOLD tasks: a helper that runs one is held 30 ms; each writes who ran it (1: a helper). */
+    const held = (count: number) => {
+      const pass = new Pass(pool, count, count, count)
+      for (let i = 0; i < count; i++) pass.add(HOLD, 'flush', 0, 0, 0, i)
+      pass.run()
+      return Array.from({ length: count }, (_, i) => pass.result(i))
+    }
+    for (let k = 0; k < 2; k++) {
+      // The helper awake, so that it claims a task of its block (and is held on it).
+      pool.wake()
+      const until = performance.now() + 2
+      while (performance.now() < until) {}
+      const start = performance.now()
+      const ranBy = held(64)
+      // The helper owns half the tasks; it is held on the first it claims, and this thread takes the rest.
+      expect(ranBy.filter((x) => x === 1).length).toBeLessThanOrEqual(1)
+      expect(performance.now() - start).toBeLessThan(1000)
+    }
+    // Two passes in a row that did not pay: the next passes run on the calling thread alone.
+    expect(pool.rest).toBe(8)
+    const w = parameter(new Float32Array(200_000).fill(1))
+    w.grad.fill(1)
+    const opt = new OPTIMIZERS.SGD([w], { lr: 0.5 })
+    opt.step()
+    expect(pool.rest).toBe(7)
+    expect(w.param[199_999]).toBe(0.5)
+    opt.dispose()
+    w.dispose()
   })
 })
