@@ -44,22 +44,31 @@ function geometry(
 function unfold(c: Info, x: Float32Array, p: Float32Array, forward: boolean): void {
   const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, filterHeight, filterWidth } = c
   const { top, left } = c.padInfo
+  const row = filterWidth * ch
   let o = 0
   for (let b = 0; b < batchSize; b++) {
     for (let oy = 0; oy < outHeight; oy++) {
       for (let ox = 0; ox < outWidth; ox++) {
-        for (let fy = 0; fy < filterHeight; fy++) {
+        // The field's columns inside the image, [lo, hi) of 0 … filterWidth: one contiguous run of x per row.
+        const ix0 = ox * c.strideWidth - left
+        const lo = Math.max(0, -ix0)
+        const hi = Math.min(filterWidth, inWidth - ix0)
+        for (let fy = 0; fy < filterHeight; fy++, o += row) {
           const iy = oy * c.strideHeight - top + fy
-          for (let fx = 0; fx < filterWidth; fx++, o += ch) {
-            const ix = ox * c.strideWidth - left + fx
-            if (iy < 0 || iy >= inHeight || ix < 0 || ix >= inWidth) {
-              if (forward) p.fill(0, o, o + ch)
-              continue
-            }
-            const at = ((b * inHeight + iy) * inWidth + ix) * ch
-            if (forward) for (let k = 0; k < ch; k++) p[o + k] = x[at + k]
-            else for (let k = 0; k < ch; k++) x[at + k] += p[o + k]
+          if (iy < 0 || iy >= inHeight || lo >= hi) {
+            if (forward) for (let k = o; k < o + row; k++) p[k] = 0
+            continue
           }
+          const at = ((b * inHeight + iy) * inWidth + ix0 + lo) * ch
+          const from = o + lo * ch
+          const n = (hi - lo) * ch
+          if (forward) {
+            for (let k = o; k < from; k++) p[k] = 0
+            // A long run is one copy; a short one (few channels) a loop: a subarray per run would cost more.
+            if (n >= 64) p.set(x.subarray(at, at + n), from)
+            else for (let k = 0; k < n; k++) p[from + k] = x[at + k]
+            for (let k = from + n; k < o + row; k++) p[k] = 0
+          } else for (let k = 0; k < n; k++) x[at + k] += p[from + k]
         }
       }
     }
