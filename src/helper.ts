@@ -6,8 +6,8 @@ import { KERNEL_NAMES, type Kernels } from './kernels.js'
 /**
  * Slots of the control block (an Int32Array over a SharedArrayBuffer of its own), named once for
  * the calling thread and the helpers' program (which reads them as CONTROL.GEN, …). The pass
- * counter the helpers spin on and the two counters every task updates lie on cache lines of
- * their own (16 slots apart): sharing one, the claims and the spinning contended for it.
+ * counter the helpers spin on, the pass's id and the count of finished tasks lie on cache lines
+ * of their own (16 slots apart): sharing one, the claims and the spinning contended for it.
  */
 export const CONTROL = {
   /** Pass counter: a helper wakes when it changes. */

@@ -1,14 +1,15 @@
 // Helper threads: more cores for the passes over parameter() buffers. The helpers are Web Workers
 // (browsers) or worker_threads (Node), each with its own instance of the library's wasm module on
-// the one shared WebAssembly.Memory. A pass is written as a table of tasks in that memory; the
-// calling thread and the helpers claim tasks one at a time with an atomic counter until none is
-// left, then the calling thread waits until every claimed task is done. So a step stays
-// synchronous, a helper that the OS deschedules only slows the step by the task it holds, and the
+// the one shared WebAssembly.Memory. A pass is written as a table of tasks in that memory; each
+// thread runs its own block of it, then claims whatever nobody has (helper.ts, work()), and the
+// calling thread waits until every claimed task is done. So a step stays synchronous, a helper
+// that the OS deschedules only slows the step by the task it holds (and passes that do not pay
+// make the pool sit out a while: Pool.#judge), and the
 // kernels are element-wise or sum per fixed chunk: results are the same bits for any number of
 // threads. Helpers spin for a while after a pass and then sleep in Atomics.wait, so an idle pool
 // costs no CPU; the calling thread never sleeps (browsers forbid Atomics.wait on the main thread),
 // it spins for the short time the last tasks take.
-import { CONTROL, CONTROL_BYTES, helperSource, runTask, TASK_SLOTS, work } from './helper.js'
+import { CONTROL, CONTROL_BYTES, helperSource, runTask, work } from './helper.js'
 import { KERNEL_NAMES } from './kernels.js'
 
 export { CALL, FATAL, FAULT, HOLD, kernelIndex, PER_CHUNK, PER_CHUNK_CALL, runTask, TASK_SLOTS } from './helper.js'
