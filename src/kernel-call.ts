@@ -3,7 +3,7 @@
 // scalars) and its one pass, and the periodic subnormal flush of state buffers.
 import { CALLS, type KernelScalars, type StepKernel } from './kernels.js'
 import { addStep, overSlots, type PassWork } from './parallel.js'
-import { runtime } from './runtime.js'
+import { MIN_PARALLEL, runtime } from './runtime.js'
 import type { Checker } from './validate.js'
 import { READ_G, READ_P, type Slot, type Walker, WRITE_P } from './walk.js'
 
@@ -143,7 +143,11 @@ export function runStep<S>(
   flush: boolean,
   whole: ((s: Slot, c: S) => void) | undefined,
 ): void {
-  if (!runtime().pool || kernel === undefined || whole) {
+  // Nobody to split with, or too few elements (and no helper failure to report): straight here, without the pass runner.
+  const pool = runtime().pool
+  let elements = 0
+  for (let i = 0; i < n; i++) elements += list[i].n
+  if (!pool || kernel === undefined || whole || (elements < MIN_PARALLEL && pool.failed === undefined)) {
     for (let i = 0; i < n; i++) local(list[i], c[i], call, w, flush, whole)
     return
   }
