@@ -73,6 +73,16 @@ export function numbers<T extends number[]>(def: T): OptionSpec<T> {
   return { kind: 'numbers', default: def }
 }
 
+/** Entries several tables share, each written once: spread into a table (`...L2, ...MAXIMIZE`). */
+export const MAXIMIZE = {
+  /** Ascend instead of descend: g ← −g. */
+  maximize: flag(false),
+}
+export const L2 = {
+  /** Coupled (L2) weight decay: g ← g + wd·θ. */
+  weightDecay: nonNegative(0),
+}
+
 /** The defaults a table declares, as a fresh object (arrays copied). */
 export function defaultsOf<S extends Schema>(schema: S): OptionsOf<S> {
   const out: Record<string, unknown> = {}

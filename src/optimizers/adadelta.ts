@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { defaultsOf, flag, lr, nonNegative, type OptionsOf, unit } from '../options.js'
+import { defaultsOf, L2, lr, MAXIMIZE, nonNegative, type OptionsOf, unit } from '../options.js'
 
 /** The options of {@link Adadelta}, per parameter group: one table (src/options.ts). */
 export const ADADELTA_OPTIONS = {
@@ -10,10 +10,8 @@ export const ADADELTA_OPTIONS = {
   rho: unit(0.9),
   /** Added inside both square roots. */
   eps: nonNegative(1e-6),
-  /** Coupled (L2) weight decay: g ← g + wd·θ. */
-  weightDecay: nonNegative(0),
-  /** Ascend instead of descend: g ← −g. */
-  maximize: flag(false),
+  ...L2,
+  ...MAXIMIZE,
 }
 
 /** Options of {@link Adadelta}. */

@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { defaultsOf, flag, lr, nonNegative, type OptionsOf } from '../options.js'
+import { defaultsOf, L2, lr, MAXIMIZE, nonNegative, type OptionsOf } from '../options.js'
 
 /** The options of {@link Adagrad}, per parameter group: one table (src/options.ts). */
 export const ADAGRAD_OPTIONS = {
@@ -12,10 +12,8 @@ export const ADAGRAD_OPTIONS = {
   initialAccumulatorValue: nonNegative(0),
   /** Added to the denominator √s. */
   eps: nonNegative(1e-10),
-  /** Coupled (L2) weight decay: g ← g + wd·θ. */
-  weightDecay: nonNegative(0),
-  /** Ascend instead of descend: g ← −g. */
-  maximize: flag(false),
+  ...L2,
+  ...MAXIMIZE,
 }
 
 /** Options of {@link Adagrad}. */

@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { betas, defaultsOf, flag, lr, nonNegative, type OptionsOf } from '../options.js'
+import { betas, defaultsOf, L2, lr, MAXIMIZE, nonNegative, type OptionsOf } from '../options.js'
 
 /** The options of {@link Adamax}, per parameter group: one table (src/options.ts). */
 export const ADAMAX_OPTIONS = {
@@ -10,10 +10,8 @@ export const ADAMAX_OPTIONS = {
   betas: betas([0.9, 0.999]),
   /** Added to |g| in the infinity norm. */
   eps: nonNegative(1e-8),
-  /** Coupled (L2) weight decay: g ← g + wd·θ. */
-  weightDecay: nonNegative(0),
-  /** Ascend instead of descend: g ← −g. */
-  maximize: flag(false),
+  ...L2,
+  ...MAXIMIZE,
 }
 
 /** Options of {@link Adamax}. */

@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { betas, defaultsOf, flag, lr, nonNegative, type OptionsOf } from '../options.js'
+import { betas, defaultsOf, flag, lr, MAXIMIZE, nonNegative, type OptionsOf } from '../options.js'
 import type { StatsScalars } from '../stats.js'
 import { adamStats } from './adam.js'
 
@@ -18,8 +18,7 @@ export const NADAM_OPTIONS = {
   momentumDecay: nonNegative(4e-3),
   /** Decoupled weight decay, θ ← θ·(1 − lr·wd), as AdamW (NAdamW). */
   decoupledWeightDecay: flag(false),
-  /** Ascend instead of descend: g ← −g. */
-  maximize: flag(false),
+  ...MAXIMIZE,
 }
 
 /** Options of {@link NAdam}. */

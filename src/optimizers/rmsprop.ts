@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { defaultsOf, flag, lr, nonNegative, type OptionsOf, unit } from '../options.js'
+import { defaultsOf, flag, L2, lr, MAXIMIZE, nonNegative, type OptionsOf, unit } from '../options.js'
 
 /** The options of {@link RMSprop}, per parameter group: one table (src/options.ts). */
 export const RMSPROP_OPTIONS = {
@@ -14,10 +14,8 @@ export const RMSPROP_OPTIONS = {
   momentum: unit(0),
   /** Divide by an estimate of the variance, v − a², instead of v. */
   centered: flag(false),
-  /** Coupled (L2) weight decay: g ← g + wd·θ. */
-  weightDecay: nonNegative(0),
-  /** Ascend instead of descend: g ← −g. */
-  maximize: flag(false),
+  ...L2,
+  ...MAXIMIZE,
 }
 
 /** Options of {@link RMSprop}. */

@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { betas, defaultsOf, flag, lr, nonNegative, number, type OptionsOf } from '../options.js'
+import { betas, defaultsOf, lr, MAXIMIZE, nonNegative, number, type OptionsOf } from '../options.js'
 import { runtime } from '../runtime.js'
 import { type Checker, describe } from '../validate.js'
 
@@ -26,8 +26,7 @@ export const SCHEDULE_FREE_OPTIONS = {
     closed: true,
     test: [0, 3],
   }),
-  /** Ascend instead of descend: g ← −g. */
-  maximize: flag(false),
+  ...MAXIMIZE,
 }
 
 /** Options of {@link ScheduleFreeAdamW}. */

@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { defaultsOf, flag, lr, nonNegative, number, type OptionsOf, unit } from '../options.js'
+import { defaultsOf, flag, L2, lr, MAXIMIZE, number, type OptionsOf, unit } from '../options.js'
 import type { Checker } from '../validate.js'
 
 /** The options of {@link SGD}, per parameter group: one table (src/options.ts). */
@@ -17,10 +17,8 @@ export const SGD_OPTIONS = {
   }),
   /** Nesterov momentum (needs momentum > 0 and dampening 0). */
   nesterov: flag(false),
-  /** Coupled (L2) weight decay: g ← g + wd·θ. */
-  weightDecay: nonNegative(0),
-  /** Ascend instead of descend: g ← −g. */
-  maximize: flag(false),
+  ...L2,
+  ...MAXIMIZE,
 }
 
 /** Options of {@link SGD}. */
