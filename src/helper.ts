@@ -196,6 +196,25 @@ function helperMain(host: { post(m: unknown): void; receive(f: (m: unknown) => v
     host.post('ready')
     // The task runner, the same source the calling thread runs (inserted where this file is made into text).
     const run = RUN_TASK
+    // One task of the pass, errors reported in the control block; made once, for every pass.
+    let build = fnsOf[0]
+    const one = (at: number, results: number) => {
+      try {
+        run(build, f, at, results, true)
+      } catch (e) {
+        if (Atomics.compareExchange(ctl, C.ERROR, 0, index + 1) === 0) {
+          const why = String((e as Error)?.message ?? e).slice(0, 512)
+          for (let i = 0; i < why.length; i++) text[i] = why.charCodeAt(i)
+          Atomics.store(ctl, C.ERROR_LENGTH, why.length)
+        }
+        if ((e as { fatal?: boolean })?.fatal) {
+          // This helper stops: say so, count the task (the calling thread must not wait for it), and end the thread.
+          Atomics.store(ctl, C.DEAD, index + 1)
+          Atomics.add(ctl, C.DONE, 1)
+          throw e
+        }
+      }
+    }
     for (;;) {
       const start = performance.now()
       let spins = 0
@@ -211,24 +230,8 @@ function helperMain(host: { post(m: unknown): void; receive(f: (m: unknown) => v
       if (f.buffer !== memory.buffer) f = new Float64Array(memory.buffer)
       if (flags.buffer !== memory.buffer) flags = new Int32Array(memory.buffer)
       const pass = Atomics.load(ctl, C.PASS)
-      const build = fnsOf[Atomics.load(ctl, C.BUILD)]
-      WORK(C, ctl, flags, index + 1, pass, (at, results) => {
-        try {
-          run(build, f, at, results, true)
-        } catch (e) {
-          if (Atomics.compareExchange(ctl, C.ERROR, 0, index + 1) === 0) {
-            const why = String((e as Error)?.message ?? e).slice(0, 512)
-            for (let i = 0; i < why.length; i++) text[i] = why.charCodeAt(i)
-            Atomics.store(ctl, C.ERROR_LENGTH, why.length)
-          }
-          if ((e as { fatal?: boolean })?.fatal) {
-            // This helper stops: say so, count the task (the calling thread must not wait for it), and end the thread.
-            Atomics.store(ctl, C.DEAD, index + 1)
-            Atomics.add(ctl, C.DONE, 1)
-            throw e
-          }
-        }
-      })
+      build = fnsOf[Atomics.load(ctl, C.BUILD)]
+      WORK(C, ctl, flags, index + 1, pass, one)
     }
   })
 }

@@ -69,6 +69,13 @@ export class Pool {
   #rest = 0
   /** Passes left to run on the calling thread alone. */
   #resting = 0
+  /** This pass's kernels, and the tasks this thread ran of it: read by #one, made once (a pass allocates no closure). */
+  #fns: ((...args: number[]) => number)[] = []
+  #mine = 0
+  readonly #one = (at: number, results: number) => {
+    runTask(this.#fns, this.#f, at, results, false)
+    this.#mine++
+  }
   /** When wake() last woke the helpers (performance.now()). */
   #wokeAt = Number.NEGATIVE_INFINITY
   #failed: string | undefined
@@ -200,7 +207,7 @@ export class Pool {
     active = this.threads,
   ): void {
     const ctl = this.#ctl
-    const f = this.view()
+    this.view() // #f and #flags renewed after the memory grew
     const claims = this.#flags
     this.#pass = (this.#pass % 0x7ffffffe) + 1
     const pass = this.#pass
@@ -217,12 +224,10 @@ export class Pool {
     Atomics.add(ctl, GEN, 1)
     if (active > 1 && Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, GEN)
     const start = performance.now()
-    let mine = 0
+    this.#fns = fns
+    this.#mine = 0
     try {
-      work(CONTROL, ctl, claims, 0, pass, (at, res) => {
-        runTask(fns, f, at, res, false)
-        mine++
-      })
+      work(CONTROL, ctl, claims, 0, pass, this.#one)
     } catch (e) {
       // This thread's task threw: no thread starts another task of this pass.
       for (let t = 0; t < count; t++) Atomics.compareExchange(claims, flags + t, pass, 0)
@@ -245,6 +250,7 @@ export class Pool {
         )
       }
     }
+    const mine = this.#mine
     if (active > 1 && mine > 0) this.#judge(performance.now() - start, (own / mine) * count)
     const failed = Atomics.load(ctl, ERROR)
     if (failed !== 0) {

@@ -221,15 +221,10 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
   /** A step of AdamW's kernel (mode 'adamw'), plain arrays staged through the scratch: the same bits as AdamW's. */
   #adamw(s: Slot, c: KernelScalars['adam']): void {
     const sc = this.#scratch!
-    const flush = this.subnormals === 'flush'
-    if (!s.param.user && !s.grad.user) {
-      adamw(s.p, s.g, s.state, s.n, 0, c, flush)
-      return
-    }
-    view(sc.p, s.n).set(s.param.user ?? view(s.p, s.n))
-    view(sc.t, s.n).set(s.grad.user ?? view(s.g, s.n))
-    adamw(sc.p, sc.t, s.state, s.n, 0, c, flush)
-    ;(s.param.user ?? view(s.p, s.n)).set(view(sc.p, s.n))
+    if (s.param.user) view(sc.p, s.n).set(s.param.user)
+    if (s.grad.user) view(sc.t, s.n).set(s.grad.user)
+    adamw(s.param.user ? sc.p : s.p, s.grad.user ? sc.t : s.g, s.state, s.n, 0, c, this.subnormals === 'flush')
+    s.param.user?.set(view(sc.p, s.n))
   }
 
   /** C (m × m) = A (m × k) · B, symmetric, B packed: the upper triangle in bands (by work) over the helpers, then the mirror. */
