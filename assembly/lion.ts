@@ -1,3 +1,4 @@
+import { KEY_M, keys, offsetOf, packAll, slot, STATE_BLOCK, STATE_F32, unpackAll } from './codec'
 import { ema, mul, sign, simdBytes, splat, sub } from './lanes'
 
 /**
@@ -7,7 +8,17 @@ import { ema, mul, sign, simdBytes, splat, sub } from './lanes'
  *   m ← β2·m + (1 − β2)·g
  */
 export function lion(p: usize, g: usize, m: usize, n: i32, b1: f32, omb1: f32, b2: f32, omb2: f32,
-  lr: f32, decay: f32): void {
+  lr: f32, decay: f32, flush: bool, fmt: i32, salt: u32, at: i32): void {
+  if (fmt != STATE_F32) {
+    for (let e = 0; e < n; e += STATE_BLOCK) {
+      const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
+      unpackAll(fmt, m, 0, 0, o, len, keys(KEY_M))
+      lion(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, m), len, b1, omb1, b2, omb2, lr, decay, flush,
+        STATE_F32, 0, 0)
+      packAll(fmt, m, 0, 0, o, len, keys(KEY_M), flush, salt, at + e)
+    }
+    return
+  }
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // No weight decay, the common case: inlined with a constant, its branch folds away.

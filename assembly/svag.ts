@@ -1,3 +1,4 @@
+import { KEY_M, KEY_V, keys, offsetOf, packAll, slot, STATE_BLOCK, STATE_F32, unpackAll } from './codec'
 import { add, clamp01, div, ema, mul, simdBytes, splat, square, squareBelow, sub } from './lanes'
 
 /**
@@ -13,25 +14,37 @@ import { add, clamp01, div, ema, mul, simdBytes, splat, square, squareBelow, sub
  * With flush, a square that would be subnormal is 0 (square() in lanes.ts; docs/algorithms.md §4).
  */
 export function svag(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32,
-  kappa: f32, lr: f32, decay: f32, flush: bool): void {
-  const mid = simdBytes(n)
-  if (ASC_FEATURE_SIMD) {
-    // No weight decay, the common case: inlined with a constant, its branch folds away.
-    if (decay == 1) svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, 1, flush, false)
-    else svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, decay, flush, false)
-  }
-  svagRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, ic, kappa, lr, decay, flush, false)
+  kappa: f32, lr: f32, decay: f32, flush: bool, fmt: i32, salt: u32, at: i32): void {
+  variance(p, g, m, v, n, beta, omb, ic, kappa, lr, decay, flush, false, fmt, salt, at)
 }
 
 /** M-SVAG: as svag, stepping along m̂ instead of g. */
 export function msvag(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32,
-  kappa: f32, lr: f32, decay: f32, flush: bool): void {
+  kappa: f32, lr: f32, decay: f32, flush: bool, fmt: i32, salt: u32, at: i32): void {
+  variance(p, g, m, v, n, beta, omb, ic, kappa, lr, decay, flush, true, fmt, salt, at)
+}
+
+// @ts-ignore: decorator
+@inline function variance(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32,
+  kappa: f32, lr: f32, decay: f32, flush: bool, momentum: bool, fmt: i32, salt: u32, at: i32): void {
+  if (fmt != STATE_F32) {
+    for (let e = 0; e < n; e += STATE_BLOCK) {
+      const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
+      const pe = p + (<usize>e << 2), ge = g + (<usize>e << 2), me = slot(0, m), ve = slot(1, v)
+      unpackAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V))
+      if (momentum) msvag(pe, ge, me, ve, len, beta, omb, ic, kappa, lr, decay, flush, STATE_F32, 0, 0)
+      else svag(pe, ge, me, ve, len, beta, omb, ic, kappa, lr, decay, flush, STATE_F32, 0, 0)
+      packAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V), flush, salt, at + e)
+    }
+    return
+  }
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
-    if (decay == 1) svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, 1, flush, true)
-    else svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, decay, flush, true)
+    // No weight decay, the common case: inlined with a constant, its branch folds away.
+    if (decay == 1) svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, 1, flush, momentum)
+    else svagRange<v128>(p, g, m, v, 0, mid, beta, omb, ic, kappa, lr, decay, flush, momentum)
   }
-  svagRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, ic, kappa, lr, decay, flush, true)
+  svagRange<f32>(p, g, m, v, mid, <usize>n << 2, beta, omb, ic, kappa, lr, decay, flush, momentum)
 }
 
 // @ts-ignore: decorator

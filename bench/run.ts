@@ -21,6 +21,7 @@ import {
 import { runtime, view } from '../src/runtime.js'
 import { measure, random, repeat, repsFor } from './measure.js'
 import { PLAIN } from './plain.js'
+import { stateDtypeBench, stateTable, stateTargets } from './state.js'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv
@@ -595,12 +596,13 @@ const costs = await robustness()
 const diag = await diagnostics()
 const subnormals = await subnormalCost()
 const threads = await threadScaling()
+const state = await stateDtypeBench(BUDGET_MS / 2)
 const muon = await muonBench()
 const training = tfjsTraining()
 const kernelRows = trainingKernels()
 await writeFile(
   'bench/results.json',
-  `${JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag, subnormals, threads, muon, tfjs: training, kernels: kernelRows }, null, 2)}\n`,
+  `${JSON.stringify({ machine, rows, adam, calls, costs, diagnostics: diag, subnormals, threads, state, muon, tfjs: training, kernels: kernelRows }, null, 2)}\n`,
 )
 
 // Targets of issue #2, as ratios within this run.
@@ -646,6 +648,7 @@ const slowest = threads.rows
   .filter((r) => r.what === 'Adam' || r.what === 'MSVAG')
   .reduce((a, r) => Math.min(a, r.two / r.one), Infinity)
 targets.push(['2 threads / 1, the lowest for Adam and M-SVAG at every size 1e2 to 1e7', slowest, 0.97, 'min'])
+targets.push(...stateTargets(state))
 for (const method of ['Adam', 'M-SVAG']) {
   const r = sub(method)
   if (r)
@@ -733,6 +736,8 @@ const md = [
   ...threads.rows.map(
     (r) => `| ${r.what} | ${r.n.toExponential(0)} | ${f(r.one)} | ${f(r.two)} | ${f(r.two / r.one, 2)}× |`,
   ),
+  '',
+  ...stateTable(state, f),
   '',
   '### Muon: the matrix multiply, one thread, GFLOP/s (2n³ per product; ours includes packing B)',
   '',

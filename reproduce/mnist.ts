@@ -56,7 +56,7 @@ export interface Point {
 /** Trains one method at one learning rate; calls `progress` after each evaluation. */
 export async function train(
   data: Digits,
-  method: string,
+  method: string | ((p: Parameter, lr: number) => Optimizer<object>),
   lr: number,
   seed: number,
   steps: number,
@@ -67,7 +67,7 @@ export async function train(
   const init0 = new Float32Array(SIZE)
   initialise(init0, rng(1000 + seed))
   const p = parameter(init0)
-  const opt = METHODS[method].make(p, lr)
+  const opt = typeof method === 'string' ? METHODS[method].make(p, lr) : method(p, lr)
   const batch = 64
   const ws = workspace(batch)
   const evalWs = workspace(data.test.y.length)

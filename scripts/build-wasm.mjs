@@ -15,7 +15,9 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import asc from 'assemblyscript/asc'
 
-const sources = (await readdir('assembly')).filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort()
+// Files of inline helpers only (lane maths, the state codec): imported by kernels, not exported.
+const INLINE = new Set(['index.ts', 'lanes.ts', 'codec.ts'])
+const sources = (await readdir('assembly')).filter((f) => f.endsWith('.ts') && !INLINE.has(f)).sort()
 await writeFile(
   'assembly/index.ts',
   [
@@ -92,6 +94,9 @@ async function build({ entry, name: module, out }) {
     .map(([name, value]) => [name, value.value])
 
   const ts = (t) => (t === 'bool' ? 'boolean' : 'number')
+  const constant = (name) => constants.find(([c]) => c === name)?.[1] ?? 0
+  /** A step kernel's arguments that the base class passes, not a class's scalars. */
+  const BASE_ARGS = new Set(['flush', 'fmt', 'salt', 'at'])
   const isPointer = ([, t]) => t === 'usize'
   /**
    * An optimizer kernel: (p, g, state buffers…, n, scalars…), its state buffers the pointers between
@@ -149,35 +154,44 @@ async function build({ entry, name: module, out }) {
     "/** The scalars each optimizer kernel takes after n, by name: what a class's scalars() returns. */",
     'export interface KernelScalars {',
     ...kernels.filter(stepKernel).map((k) => {
-      // `flush` (subnormals flushed to zero) is the optimizer's, passed by the base class, not a class's scalar.
-      const after = k.args.slice(k.args.findIndex(([a]) => a === 'n') + 1).filter(([a]) => a !== 'flush')
+      // `flush` (subnormals flushed to zero) is the optimizer's and the state format's (fmt, salt, at)
+      // the parameter's, passed by the base class, not a class's scalars.
+      const after = k.args.slice(k.args.findIndex(([a]) => a === 'n') + 1).filter(([a]) => !BASE_ARGS.has(a))
       return `  ${k.name}: { ${after.map(([a, t]) => `${a}: ${ts(t)}`).join('; ')} }`
     }),
     '}',
     '',
     '/** @internal */',
-    'export type Call<K extends StepKernel> = (k: Kernels, p: number, g: number, state: Readonly<Record<string, number>>, n: number, off: number, c: KernelScalars[K], flush: boolean) => void',
+    `export type Call<K extends StepKernel> = (k: Kernels, p: number, g: number, state: Readonly<Record<string, number>>, n: number, off: number, c: KernelScalars[K], flush: boolean${constant('STATE_BLOCK') ? ', z: { fmt: number; salt: number }' : ''}) => void`,
     '/**',
     ' * Calls an optimizer kernel: θ at p, g at g, each state buffer at its address in `state` plus',
-    ' * 4·off bytes (a chunk of a staged parameter starts `off` elements in; a buffer `state` lacks',
-    ' * gets address 0, "not kept"), n elements, the scalars by name, and whether to flush subnormal',
-    ' * values to zero (a kernel that takes `flush`). Spelled out per kernel, so',
+    ' * the bytes of `off` elements in its format (a chunk of a staged parameter starts `off` elements in; a buffer `state` lacks',
+    ' * gets address 0, "not kept"), n elements, the scalars by name, whether to flush subnormal',
+    ' * values to zero (a kernel that takes `flush`), and the state format and salt `z` (a kernel that',
+    ' * keeps compact state; src/compact.ts). Spelled out per kernel, so',
     ' * that every property read is monomorphic: a call costs a few tens of nanoseconds.',
     ' * @internal',
     ' */',
     'export const CALLS: { readonly [K in StepKernel]: Call<K> } = {',
     ...kernels.filter(stepKernel).map((k) => {
       const n = k.args.findIndex(([a]) => a === 'n')
+      const compact = k.args.some(([a]) => a === 'fmt')
+      const base = { flush: 'flush', fmt: 'z.fmt', salt: 'z.salt', at: 'off' }
       const args = k.args.map(([a], i) =>
-        i < 2 ? a : i < n ? `at(state.${a}, off)` : i === n ? 'n' : a === 'flush' ? 'flush' : `c.${a}`,
+        i < 2 ? a : i < n ? `at(state.${a}, off${compact ? ', z.fmt' : ''})` : i === n ? 'n' : (base[a] ?? `c.${a}`),
       )
-      const params = k.args.some(([a]) => a === 'flush')
-        ? 'k, p, g, state, n, off, c, flush'
-        : 'k, p, g, state, n, off, c'
+      const params = compact
+        ? 'k, p, g, state, n, off, c, flush, z'
+        : k.args.some(([a]) => a === 'flush')
+          ? 'k, p, g, state, n, off, c, flush'
+          : 'k, p, g, state, n, off, c'
       return `  ${k.name}: (${params}) => k.${k.name}(${args.join(', ')}),`
     }),
     '}',
-    'const at = (address: number | undefined, off: number) => (address === undefined ? 0 : address + 4 * off)',
+    "/** A buffer's address `off` elements in, in format fmt (src/compact.ts offsetBytes; 0: not kept). */",
+    constant('STATE_BLOCK')
+      ? `const at = (address: number | undefined, off: number, fmt = 0) => (address === undefined ? 0 : address + (fmt === 0 ? 4 * off : fmt === ${constant('STATE_BF16')} ? 2 * off : (off / ${constant('STATE_BLOCK')}) * ${constant('Q8_BLOCK_BYTES')}))`
+      : 'const at = (address: number | undefined, off: number) => (address === undefined ? 0 : address + 4 * off)',
     '',
     "/** The module's exported constants (the diagnostics' accumulator slots and modes). */",
     ...constants.map(([name, value]) => `export const ${name} = ${value}`),

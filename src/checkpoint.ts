@@ -1,6 +1,16 @@
 // Checkpoints: what an optimizer's state looks like when saved (a JSON-safe object, or one
 // compact binary buffer), how it is written, and how a saved state is read back and checked
 // against the optimizer before anything is changed.
+import {
+  decodeWords,
+  dtypeOf,
+  FORMATS,
+  formatNamed,
+  type StateDtype,
+  saltOf,
+  savedWords,
+  writeState as writeBuffer,
+} from './compact.js'
 import { view } from './runtime.js'
 import { describe } from './validate.js'
 import type { Slot } from './walk.js'
@@ -22,6 +32,8 @@ export interface ParamState<B> {
   state: Record<string, B>
   /** Its shape, where it was given one (a state for a [16, 40] matrix loads into no [40, 16] one). */
   shape?: number[]
+  /** The format of its buffers where they are compact ('bf16', 'q8': their bytes, as float32 words); absent: float32. */
+  dtype?: StateDtype
 }
 
 /**
@@ -146,9 +158,10 @@ function fromBytes(bytes: Uint8Array, where: string): StateDict<Float32Array> {
             if (!Number.isInteger(off) || off < 0 || off % 4 !== 0 || !Number.isInteger(n) || n < 0) {
               throw new RangeError(`${at}: its offset must be an integer ≥ 0 and a multiple of 4, got ${describe(off)}`)
             }
-            if (start + off + 4 * n > bytes.length) throw new RangeError(`${at} lies outside the data`)
-            const copy = new Uint8Array(4 * n)
-            copy.set(bytes.subarray(start + off, start + off + 4 * n))
+            const size = 4 * savedWords(formatNamed(p.dtype, `${where}: groups[${i}].params[${j}]`), n)
+            if (start + off + size > bytes.length) throw new RangeError(`${at} lies outside the data`)
+            const copy = new Uint8Array(size)
+            copy.set(bytes.subarray(start + off, start + off + size))
             return [k, new Float32Array(copy.buffer)]
           }),
         ),
@@ -177,10 +190,11 @@ function decodeDict(src: unknown, where: string): StateDict<Float32Array> {
           if (!p || !Number.isInteger(p.length) || p.length < 0)
             throw new TypeError(`${at}.length must be an integer ≥ 0, got ${describe(p?.length)}`)
           if (!p.state || typeof p.state !== 'object') throw new TypeError(`${at}.state must be an object`)
+          const words = savedWords(formatNamed(p.dtype, at), p.length)
           return {
             ...p,
             state: Object.fromEntries(
-              Object.entries(p.state).map(([k, b]) => [k, fromBase64(b, p.length, `${at}.state.${k}`)]),
+              Object.entries(p.state).map(([k, b]) => [k, fromBase64(b, words, `${at}.state.${k}`)]),
             ),
           }
         }),
@@ -262,7 +276,10 @@ export function snapshot<B>(
         ...(s.shape !== undefined && { shape: [...s.shape] }),
         length: s.n,
         step: s.t,
-        state: Object.fromEntries(Object.entries(s.state).map(([k, ptr]) => [k, encode(view(ptr, s.n))])),
+        ...(s.z.fmt !== FORMATS.f32 && { dtype: dtypeOf(s.z.fmt) }),
+        state: Object.fromEntries(
+          Object.entries(s.state).map(([k, ptr]) => [k, encode(view(ptr, savedWords(s.z.fmt, s.n)))]),
+        ),
       })),
     })),
   }
@@ -295,6 +312,7 @@ export function restore<O>(
   groupCount: number,
   options: (saved: object, group: number, where: string) => O,
   groupState: (saved: unknown, group: number, where: string) => () => void,
+  convert = false,
 ): Loaded<O> {
   const dict =
     src instanceof Uint8Array || src instanceof ArrayBuffer
@@ -306,7 +324,12 @@ export function restore<O>(
   if (dict.groups.length !== groupCount) {
     throw new RangeError(`${where}: the state has ${dict.groups.length} parameter groups, this optimizer ${groupCount}`)
   }
-  const merged = dict.groups.map((g, i) => options(g.options, i, `${where}: groups[${i}].options`))
+  // A group's stateDtype stays this optimizer's: a state saved in another is converted (or refused, below).
+  const merged = dict.groups.map((g, i) => {
+    const saved = g.options !== null && typeof g.options === 'object' ? { ...g.options } : g.options
+    if (saved) delete saved.stateDtype
+    return options(saved, i, `${where}: groups[${i}].options`)
+  })
   if (!Number.isInteger(dict.skippedSteps) || dict.skippedSteps < 0) {
     throw new RangeError(`${where}: skippedSteps must be an integer ≥ 0, got ${describe(dict.skippedSteps)}`)
   }
@@ -320,8 +343,15 @@ export function restore<O>(
     const want = Object.keys(s.state).sort().join(', ')
     const got = Object.keys(entry.state).sort().join(', ')
     if (want !== got) throw new RangeError(`${at}: the state has buffers [${got}], this optimizer keeps [${want}]`)
+    const fmt = formatNamed(entry.dtype, at)
     for (const [k, b] of Object.entries(entry.state)) {
-      if (b.length !== s.n) throw new RangeError(`${at}.state.${k} has length ${b.length}, expected ${s.n}`)
+      const words = savedWords(fmt, s.n)
+      if (b.length !== words) throw new RangeError(`${at}.state.${k} has length ${b.length}, expected ${words}`)
+    }
+    if (fmt !== s.z.fmt && s.z.fmt !== FORMATS.f32 && !convert) {
+      throw new RangeError(
+        `${at}: the state is stored as '${dtypeOf(fmt)}', this optimizer keeps '${dtypeOf(s.z.fmt)}': converting rounds it (precision is lost). Pass { convert: true } to loadStateDict() to convert`,
+      )
     }
   }
   const own = dict.groups.map((g, i) => groupState(g.state, i, `${where}: groups[${i}].state`))
@@ -335,13 +365,18 @@ export function restore<O>(
   }
 }
 
-/** Writes checked state: each parameter's step count and buffers, or fresh ones (`initial`) where the state had no entry. */
+/**
+ * Writes checked state: each parameter's step count and buffers, or fresh ones (`initial`) where
+ * the state had no entry. A buffer saved in another format is decoded and encoded into this one's.
+ */
 export function writeState(pairs: Loaded<unknown>['pairs'], initial: (s: Slot, buffer: string) => number): void {
   for (const [s, entry] of pairs) {
     s.t = entry ? entry.step : 0
+    const fmt = entry ? formatNamed(entry.dtype, '') : s.z.fmt
     for (const [k, ptr] of Object.entries(s.state)) {
-      if (entry) view(ptr, s.n).set(entry.state[k])
-      else view(ptr, s.n).fill(initial(s, k))
+      if (!entry) writeBuffer(ptr, s.z.fmt, s.n, k, initial(s, k), saltOf(0, s.id))
+      else if (fmt === s.z.fmt) view(ptr, savedWords(fmt, s.n)).set(entry.state[k])
+      else writeBuffer(ptr, s.z.fmt, s.n, k, decodeWords(entry.state[k], fmt, s.n, k), saltOf(s.t, s.id))
     }
   }
 }

@@ -1,6 +1,8 @@
 // An optimizer's parameter groups: made from what the user gives (each group owns its options,
 // arrays included), checked before every step (unknown names, each option's range, the state
 // its options need), and the parameters a step names.
+
+import type { StateDtype } from './compact.js'
 import {
   checkKeys,
   checkPolicy,
@@ -73,19 +75,32 @@ export function makeGroups<O extends object>(
 }
 
 /** Checks a group's options, that it has no unknown one, and that the state buffers they need were allocated. */
+/** What a group's state was made with at construction: its buffers and their format (undefined: float32 only). */
+export interface Allocated {
+  buffers: ReadonlySet<string>
+  dtype: StateDtype | undefined
+}
+
 export function checkGroup<O extends object>(
   where: string,
   group: O,
   defaults: O,
   check: (group: O, c: Checker) => void,
   needs: readonly string[],
-  allocated: ReadonlySet<string>,
+  allocated: Allocated,
 ): void {
   for (const key of Object.keys(group))
     if (key !== 'params' && !Object.hasOwn(defaults, key)) unknownOption(where, key, defaults)
   check(group, new Checker(where, group as Record<string, unknown>))
+  const dtype = (group as { stateDtype?: StateDtype }).stateDtype
+  if (dtype !== allocated.dtype) {
+    throw new TypeError(
+      `${where}: stateDtype is fixed when the optimizer is made ('${allocated.dtype}'), got ${describe(dtype)}: ` +
+        "make a new optimizer and load this one's stateDict() into it",
+    )
+  }
   for (const b of needs) {
-    if (!allocated.has(b)) {
+    if (!allocated.buffers.has(b)) {
       throw new RangeError(
         `${where}: these options need the state buffer '${b}', which was not ` +
           `allocated at construction; set the option that needs it (e.g. amsgrad, centered, momentum > 0) ` +

@@ -173,13 +173,15 @@ export function work(
 
 function helperMain(host: { post(m: unknown): void; receive(f: (m: unknown) => void): void }): void {
   host.receive((message) => {
-    const { builds, memory, control, names, spinMs, index } = message as {
+    const { builds, memory, control, names, spinMs, index, scratch, scratchBytes } = message as {
       builds: WebAssembly.Module[]
       memory: WebAssembly.Memory
       control: SharedArrayBuffer
       names: string[]
       spinMs: number
       index: number
+      scratch: number
+      scratchBytes: number
     }
     const C = CONTROL_SLOTS
     const ctl = new Int32Array(control)
@@ -187,6 +189,8 @@ function helperMain(host: { post(m: unknown): void; receive(f: (m: unknown) => v
     const fnsOf: ((...args: number[]) => number)[][] = []
     for (const build of builds) {
       const exports = new WebAssembly.Instance(build, { env: { memory } }).exports as Record<string, unknown>
+      const setScratch = exports.setScratch as (at: number) => void
+      setScratch(scratch + (index + 1) * scratchBytes)
       fnsOf.push(names.map((name) => exports[name] as (...args: number[]) => number))
     }
     // The pass counter as it is before 'ready': a pass the calling thread starts right after is seen.

@@ -2,6 +2,7 @@
 
 export type { MemoryStats } from './arena.js'
 export { type ParamState, STATE_FORMAT, STATE_VERSION, type StateDict } from './checkpoint.js'
+export type { StateDtype } from './compact.js'
 export { Optimizer } from './optimizer.js'
 export * from './optimizers/index.js'
 export { type OptionSpec, type OptionsOf, option, type Schema } from './options.js'
@@ -30,6 +31,7 @@ export * from './schedulers/index.js'
 export { ETA2_EDGES, GAMMA_EDGES, type GroupStats, type OptimizerStats, type StatsOptions } from './stats.js'
 
 import { toBase64 } from './checkpoint.js'
+import { readState } from './compact.js'
 import { freeScratch, gemm, scratch, stage } from './gemm.js'
 import { extension, runtime, view } from './runtime.js'
 import { describe } from './validate.js'
@@ -37,4 +39,4 @@ import { describe } from './validate.js'
  * @internal What wasm-optim/tfjs, the library's other entry, needs of it (one runtime, one memory
  * for both entries; helpers it would otherwise carry a copy of): not part of the API, not in the .d.ts.
  */
-export const internals = { extension, view, describe, toBase64, gemm, scratch, stage, freeScratch, runtime }
+export const internals = { extension, view, describe, toBase64, gemm, scratch, stage, freeScratch, runtime, readState }

@@ -1,7 +1,8 @@
 // How a step reaches a kernel: the call signature every optimizer's kernel is driven through,
 // the binding of the library's own kernels, the step's plan (which parameters, with which
 // scalars) and its one pass, and the periodic subnormal flush of state buffers.
-import { CALLS, type KernelScalars, type StepKernel } from './kernels.js'
+import { type Compact, saltOf } from './compact.js'
+import { CALLS, type KernelScalars, STATE_F32, type StepKernel } from './kernels.js'
 import { addStep, overSlots, type PassWork } from './parallel.js'
 import { MIN_PARALLEL, runtime } from './runtime.js'
 import type { Checker } from './validate.js'
@@ -9,7 +10,8 @@ import { READ_G, READ_P, type Slot, type Walker, WRITE_P } from './walk.js'
 
 /**
  * How a step runs a class's kernel on n elements: θ at p, g at g, each state buffer at its
- * address plus 4·off bytes, with this step's scalars, flushing subnormals or not. A class whose
+ * address plus the bytes of `off` elements, with this step's scalars, flushing subnormals or not,
+ * the state in format `z` (src/compact.ts; a kernel without compact state ignores it). A class whose
  * kernel is in the library's module names it (the base class binds it); one in another module on
  * the same memory (the TF.js flavours of wasm-optim/tfjs) passes a function.
  */
@@ -21,6 +23,7 @@ export type KernelCall<S> = (
   off: number,
   c: S,
   flush: boolean,
+  z: Compact,
 ) => void
 
 /**
@@ -46,11 +49,12 @@ export function ownKernel<K extends StepKernel>(kernel: K): KernelCall<KernelSca
     k: ReturnType<typeof runtime>['kernels'],
     ...rest: Parameters<KernelCall<KernelScalars[K]>>
   ) => void
-  return (p, g, state, n, off, c, flush) => call(runtime().kernels, p, g, state, n, off, c, flush)
+  return (p, g, state, n, off, c, flush, z) => call(runtime().kernels, p, g, state, n, off, c, flush, z)
 }
 
-/** Flushes a parameter's state buffers to zero where subnormal. */
+/** Flushes a parameter's float32 state buffers to zero where subnormal (compact ones flush as they are encoded). */
 export function flushState(s: Slot): void {
+  if (s.z.fmt !== STATE_F32) return
   const k = runtime().kernels
   for (const address of Object.values(s.state)) k.flush(address, s.n)
 }
@@ -85,6 +89,7 @@ export function advance<S>(
     for (const s of slots[i]) {
       if (active && !active.has(s)) continue
       s.t++
+      if (s.z.fmt !== STATE_F32) s.z.salt = saltOf(s.t, s.id)
       if (s.t !== t) {
         t = s.t
         now = scalars(i, t)
@@ -106,8 +111,8 @@ function local<S>(
   whole: ((s: Slot, c: S) => void) | undefined,
 ) {
   if (whole) whole(s, c)
-  else if (!s.param.user && !s.grad.user) call(s.p, s.g, s.state, s.n, 0, c, flush)
-  else for (w.begin(s, READ_P | READ_G | WRITE_P); w.next(); ) call(w.p, w.g, s.state, w.n, w.off, c, flush)
+  else if (!s.param.user && !s.grad.user) call(s.p, s.g, s.state, s.n, 0, c, flush, s.z)
+  else for (w.begin(s, READ_P | READ_G | WRITE_P); w.next(); ) call(w.p, w.g, s.state, w.n, w.off, c, flush, s.z)
   if (flush && s.t % FLUSH_EVERY === 0) flushState(s)
 }
 

@@ -53,8 +53,8 @@ export abstract class Optimizer<
   /** The kernel's name where it is the library's own: such a step can split over helper threads. */
   readonly #kernel: StepKernel | undefined
   readonly #slots: Slot[][]
-  /** State buffers allocated for each group, fixed at construction. */
-  readonly #allocated: ReadonlySet<string>[]
+  /** Each group's state buffers and their format, fixed at construction. */
+  readonly #allocated: ReturnType<typeof layOut>['allocated']
   readonly #walker: Walker
   /** Each group's name in the messages of step() and stats(), made once: those run every step. */
   readonly #where: { step: string[]; stats: string[] }
@@ -96,7 +96,7 @@ export abstract class Optimizer<
     this.#block = layout.block
     this.#slots = layout.slots
     this.#walker = new Walker(layout.stage)
-    this.#allocated = buffers.map((b) => new Set(b))
+    this.#allocated = layout.allocated
     this.#where = { step: groupNames(name, 'step', made.groups), stats: groupNames(name, 'stats', made.groups) }
   }
 
@@ -197,9 +197,10 @@ export abstract class Optimizer<
    * {@link Optimizer.stateBytes}: everything is checked first (format, optimizer, groups, lengths,
    * buffers, values), and a mismatch throws a clear error with nothing changed. State is matched by
    * name where every parameter has one (a parameter the state does not name starts fresh), else by
-   * position (docs/checkpoints.md).
+   * position (docs/checkpoints.md). A state saved with another stateDtype loads into this
+   * optimizer's: into 'f32' exactly; into 'bf16' or 'q8' only with `{ convert: true }` (it rounds).
    */
-  loadStateDict(src: StateDict | Uint8Array | ArrayBuffer): void {
+  loadStateDict(src: StateDict | Uint8Array | ArrayBuffer, options: { convert?: boolean } = {}): void {
     const slots = this.#live('loadStateDict')
     const where = `${this.#name}.loadStateDict()`
     const merge = (options: object, i: number, at: string) => {
@@ -208,7 +209,7 @@ export abstract class Optimizer<
       return merged
     }
     const own = (saved: unknown, i: number, at: string) => this.loadGroupState(i, saved, at)
-    const loaded = restore(where, this.#name, src, slots, this.paramGroups.length, merge, own)
+    const loaded = restore(where, this.#name, src, slots, this.paramGroups.length, merge, own, options.convert === true)
     checkPolicy(where, ': nonFinite', loaded.nonFinite)
     if (loaded.subnormals !== undefined) checkSubnormals(this.#name, where, loaded.subnormals, this.subnormalModes())
     // Everything checked: now write.

@@ -3,6 +3,7 @@
 // type (whose properties show those comments in an editor), the class's defaults, the checks and
 // their messages, the property tests' ranges (test/registry.ts) and the docs' tables
 // (scripts/docs-tables.ts, checked by test/docs.test.ts) are all derived from it.
+import type { StateDtype } from './compact.js'
 import { oneOf } from './params.js'
 import { type Checker, describe } from './validate.js'
 
@@ -77,6 +78,11 @@ export function numbers<T extends number[]>(def: T): OptionSpec<T> {
 export const MAXIMIZE = {
   /** Ascend instead of descend: g ← −g. */
   maximize: flag(false),
+}
+/** How the state (moments) is stored, in the table of every optimizer whose kernel keeps compact state (src/compact.ts). */
+export const STATE_DTYPE = {
+  /** State storage: 'f32'; 'bf16' (2 bytes, rounded stochastically); 'q8' (8-bit blockwise, ≈1 byte; under 4,096 elements stays 'f32'). Fixed at construction. */
+  stateDtype: choice<StateDtype>(['f32', 'bf16', 'q8'], 'f32'),
 }
 export const L2 = {
   /** Coupled (L2) weight decay: g ← g + wd·θ. */

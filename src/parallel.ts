@@ -3,7 +3,8 @@
 // parameter() buffers, those buffers' work is written as a task table in the memory and split
 // over every thread; a plain Float32Array is staged through the one staging area chunk by chunk
 // on the calling thread (docs/threads.md).
-import { type Kernels, STEP_ARGS, type StepKernel } from './kernels.js'
+import { offsetBytes } from './compact.js'
+import { type Kernels, STATE_F32, STEP_ARGS, type StepKernel } from './kernels.js'
 import { poolFor, runPass, runtime, threadsFor } from './runtime.js'
 import { CALL, kernelIndex, PER_CHUNK, PER_CHUNK_CALL, type Pool, TASK_SLOTS } from './threads.js'
 import { CHUNK, type Slot } from './walk.js'
@@ -137,12 +138,14 @@ export class Pass {
 
 /** What each argument of a step kernel is: θ, g, a state buffer, n, `flush`, or a scalar of the class's. */
 interface Role {
-  kind: 'p' | 'g' | 'n' | 'flush' | 'state' | 'scalar'
+  kind: 'p' | 'g' | 'n' | 'flush' | 'fmt' | 'salt' | 'at' | 'state' | 'scalar'
   /** The state buffer's or the scalar's name ('' for the others). */
   name: string
 }
 
 const rolesOf = new Map<StepKernel, Role[]>()
+/** The arguments after n that the base class passes, not a class's scalars. */
+const BASE = new Set(['flush', 'fmt', 'salt', 'at'])
 
 function roles(kernel: StepKernel): Role[] {
   let out = rolesOf.get(kernel)
@@ -154,7 +157,7 @@ function roles(kernel: StepKernel): Role[] {
       if (i === 1) return { kind: 'g', name: '' }
       if (i < n) return { kind: 'state', name: a }
       if (i === n) return { kind: 'n', name: '' }
-      return a === 'flush' ? { kind: 'flush', name: '' } : { kind: 'scalar', name: a }
+      return BASE.has(a) ? { kind: a as Role['kind'], name: '' } : { kind: 'scalar', name: a }
     })
     rolesOf.set(kernel, out)
   }
@@ -167,7 +170,7 @@ function roles(kernel: StepKernel): Role[] {
  */
 export function addStep(pass: Pass, kernel: StepKernel, s: Slot, c: object, flush: boolean, flushState: boolean): void {
   const rs = roles(kernel)
-  const buffers = flushState ? Object.values(s.state) : []
+  const buffers = flushState && s.z.fmt === STATE_F32 ? Object.values(s.state) : []
   const scalars = c as Record<string, number | boolean>
   for (let off = 0; off < s.n; off += pass.size) {
     const n = Math.min(pass.size, s.n - off)
@@ -181,7 +184,10 @@ export function addStep(pass: Pass, kernel: StepKernel, s: Slot, c: object, flus
       else if (r.kind === 'g') x = s.g + o
       else if (r.kind === 'n') x = n
       else if (r.kind === 'flush') x = +flush
-      else if (r.kind === 'state') x = s.state[r.name] === undefined ? 0 : s.state[r.name] + o
+      else if (r.kind === 'fmt') x = s.z.fmt
+      else if (r.kind === 'salt') x = s.z.salt
+      else if (r.kind === 'at') x = off
+      else if (r.kind === 'state') x = s.state[r.name] === undefined ? 0 : s.state[r.name] + offsetBytes(s.z.fmt, off)
       else x = +scalars[r.name]
       f[a + i] = x
     }

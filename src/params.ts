@@ -1,7 +1,9 @@
 // What an optimizer is given, checked, and laid out in memory: the parameter list or groups,
 // option names, each { param, grad } pair, names, that no parameter overlaps another or a
 // gradient; then one allocator block for all its state and its staging area.
-import { inMemory, runtime, view } from './runtime.js'
+import { bufferBytes, F32_STATE, FORMATS, fillState, formatOf, type StateDtype } from './compact.js'
+import type { Allocated } from './groups.js'
+import { inMemory, runtime } from './runtime.js'
 import { describe, isFloat32Array } from './validate.js'
 import { CHUNK, type Slot, type Source } from './walk.js'
 
@@ -216,7 +218,7 @@ function source(name: string, a: Float32Array, where: string): Source {
   return { block }
 }
 
-const bytesOf = (n: number) => Math.ceil(n / 4) * 16
+const bytesOf = (n: number) => bufferBytes(FORMATS.f32, n)
 
 /**
  * Checks every parameter of every group and allocates one block for all their state buffers
@@ -228,7 +230,9 @@ export function layOut<O>(
   groups: ParamGroup<O>[],
   buffers: readonly (readonly string[])[],
   initial: (group: number, buffer: string) => number,
-): { block: number; stage: number | undefined; slots: Slot[][] } {
+): { block: number; stage: number | undefined; slots: Slot[][]; allocated: Allocated[] } {
+  // Each group's state format, from its option stateDtype (a class without the option keeps float32).
+  const dtypes = groups.map((g) => (g as { stateDtype?: StateDtype }).stateDtype)
   const specs = groups.flatMap((g, i) => g.params.map((s, j) => checkSpec(name, s, i, j)))
   if (specs.length === 0) throw new TypeError(`${name}: got an empty parameter list`)
   checkNames(name, specs)
@@ -239,33 +243,53 @@ export function layOut<O>(
   }))
   const staged = sources.some((s) => s.param.user || s.grad.user)
   // Read lengths and addresses now: allocating may grow an unshared memory and detach views.
-  const layout = specs.map((s) => ({ n: s.param.length, p: s.param.byteOffset, g: s.grad.byteOffset }))
   const group = groups.flatMap((g, i) => g.params.map(() => i))
+  const layout = specs.map((s, k) => ({
+    n: s.param.length,
+    p: s.param.byteOffset,
+    g: s.grad.byteOffset,
+    fmt: formatOf(dtypes[group[k]], s.param.length),
+  }))
   const bytes = layout.reduce(
-    (sum, l, k) => sum + buffers[group[k]].length * bytesOf(l.n),
+    (sum, l, k) => sum + buffers[group[k]].length * bufferBytes(l.fmt, l.n),
     staged ? 2 * bytesOf(CHUNK) : 0,
   )
   const block = runtime().arena.alloc(bytes)
   let at = block
-  const take = (n: number) => {
-    at += bytesOf(n)
-    return at - bytesOf(n)
+  const take = (size: number) => {
+    at += size
+    return at - size
   }
-  const stage = staged ? take(2 * CHUNK) : undefined
+  const stage = staged ? take(2 * bytesOf(CHUNK)) : undefined
   let k = 0
   const slots = groups.map((_, i) =>
     groups[i].params.map((spec): Slot => {
-      const { n, p, g } = layout[k]
+      const { n, p, g, fmt } = layout[k]
       const state: Record<string, number> = {}
       for (const b of buffers[i]) {
-        state[b] = take(n)
+        state[b] = take(bufferBytes(fmt, n))
         const value = initial(i, b)
-        if (value !== 0) view(state[b], n).fill(value)
+        if (value !== 0) fillState(state[b], fmt, n, b, value, k)
       }
       const plain = Object.getOwnPropertyDescriptor(spec, 'grad')?.value !== undefined
       const given = plain ? { spec, param: spec.param, grad: spec.grad } : undefined
-      return { t: 0, group: i, n, p, g, state, name: specs[k].name, shape: specs[k].shape, given, ...sources[k++] }
+      const z = fmt === FORMATS.f32 ? F32_STATE : { fmt, salt: 0 }
+      const id = k
+      return {
+        t: 0,
+        group: i,
+        n,
+        p,
+        g,
+        state,
+        id,
+        z,
+        name: specs[k].name,
+        shape: specs[k].shape,
+        given,
+        ...sources[k++],
+      }
     }),
   )
-  return { block, stage, slots }
+  return { block, stage, slots, allocated: buffers.map((b, i) => ({ buffers: new Set(b), dtype: dtypes[i] })) }
 }

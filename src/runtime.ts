@@ -1,6 +1,6 @@
 import { Arena, type MemoryStats } from './arena.js'
 import { type Builds, buildBytes } from './builds.js'
-import { KERNEL_NAMES, type Kernels } from './kernels.js'
+import { KERNEL_NAMES, type Kernels, SCRATCH_BYTES } from './kernels.js'
 import { Pool, SPIN_MS } from './threads.js'
 
 /** What {@link init} takes. */
@@ -62,6 +62,8 @@ const MAX_PAGES = 65536
 interface Runtime {
   memory: WebAssembly.Memory
   arena: Arena
+  /** The threads' scratch for compact state, SCRATCH_BYTES each (thread 0: the calling thread). */
+  scratch: number
   shared: boolean
   /** Every ArrayBuffer the memory has had: how a Float32Array is recognised as living in it. */
   buffers: WeakSet<ArrayBufferLike>
@@ -145,22 +147,30 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     const { memory, shared } = createMemory(options.shared)
     const build = await instantiate(memory, simd, shared)
     // A concurrent init() may have finished first: keep its memory, so there is only ever one.
-    rt ??= {
-      memory,
-      arena: new Arena(memory, build.base, MAX_PAGES, shared),
-      shared,
-      buffers: new WeakSet(),
-      builds: { [simd ? 'simd' : 'scalar']: Promise.resolve(build.kernels) },
-      kernels: build.kernels,
-      simd,
-      modules: { [simd ? 'simd' : 'scalar']: build.module },
-      fns: {},
+    if (!rt) {
+      const arena = new Arena(memory, build.base, MAX_PAGES, shared)
+      // Each thread's scratch for compact state (assembly/codec.ts): the calling thread's first, then each helper's.
+      const scratch = arena.alloc(MAX_THREADS * SCRATCH_BYTES)
+      build.kernels.setScratch(scratch)
+      rt = {
+        memory,
+        arena,
+        scratch,
+        shared,
+        buffers: new WeakSet(),
+        builds: { [simd ? 'simd' : 'scalar']: Promise.resolve(build.kernels) },
+        kernels: build.kernels,
+        simd,
+        modules: { [simd ? 'simd' : 'scalar']: build.module },
+        fns: {},
+      }
     }
   }
   const r = rt
   const key = simd ? 'simd' : 'scalar'
   r.builds[key] ??= instantiate(r.memory, simd, r.shared).then((b) => {
     r.modules[key] = b.module
+    b.kernels.setScratch(r.scratch)
     return b.kernels
   })
   r.kernels = await r.builds[key]
@@ -208,7 +218,7 @@ async function startThreads(r: Runtime, threads: number, request: number): Promi
   }
   try {
     const [simd, scalar] = await Promise.all([simdSupported() ? compiled(r, true) : undefined, compiled(r, false)])
-    const pool = await Pool.start({ memory: r.memory, builds: [simd, scalar] }, threads - 1)
+    const pool = await Pool.start({ memory: r.memory, builds: [simd, scalar], scratch: r.scratch }, threads - 1)
     // A later init({ threads }) or shutdown() came while these started: the last call wins, and these go.
     if (request !== threadRequests) pool.shutdown()
     else r.pool = pool

@@ -1,6 +1,7 @@
 // What opt.stats() reports: Balles & Hennig's lens on a live run. The numbers come from one
 // read-only wasm pass over θ, g and the state (assembly/stats.ts), run only when asked.
 
+import { offsetBytes } from './compact.js'
 import {
   MODE_NORMS,
   SLOT_AGREE,
@@ -15,6 +16,7 @@ import {
   SLOT_U2,
   SLOT_VALID,
   SLOTS,
+  STATE_F32,
 } from './kernels.js'
 import { addStats, chunksOf, overSlots, statsArgs } from './parallel.js'
 import { checkKeys } from './params.js'
@@ -232,20 +234,37 @@ export function collect(
     chunks += plan.chunks
     plans.push(plan)
   }
+  // Compact state is read on the calling thread, each chunk of m and v decoded into float32 first
+  // (allocated before the accumulators' view is taken: growing an unshared memory detaches views).
+  const compact = list.some((s) => s.z.fmt !== STATE_F32)
+  const decoded = compact ? runtime().arena.alloc(8 * CHUNK) : 0
   const { ptr: out, f64: blocks } = accumulators(SLOTS * chunks)
   blocks.fill(0, 0, SLOTS * chunks)
-  overSlots(list, {
-    chunked: true,
-    tasks: (pass, s, i, first) => addStats(pass, s, args[i].m, args[i].v, args[i].sc, out, SLOTS, first),
-    local: (s, i, first) => {
-      const { m, v, sc } = args[i]
-      for (w.begin(s, READ_P | READ_G); w.next(); ) {
-        const off = 4 * w.off
-        const block = out + 8 * SLOTS * (first + w.off / CHUNK)
-        Reflect.apply(k.stats, undefined, statsArgs(w.p, w.g, m && m + off, v && v + off, w.n, sc, block))
-      }
-    },
-  })
+  try {
+    overSlots(list, {
+      chunked: true,
+      tasks: compact
+        ? undefined
+        : (pass, s, i, first) => addStats(pass, s, args[i].m, args[i].v, args[i].sc, out, SLOTS, first),
+      local: (s, i, first) => {
+        const { m, v, sc } = args[i]
+        const fmt = s.z.fmt
+        for (w.begin(s, READ_P | READ_G); w.next(); ) {
+          let [mi, vi] = [m && m + 4 * w.off, v && v + 4 * w.off]
+          if (fmt !== STATE_F32) {
+            if (m) k.decodeState(fmt, m + offsetBytes(fmt, w.off), decoded, w.n, true)
+            if (v) k.decodeState(fmt, v + offsetBytes(fmt, w.off), decoded + 4 * CHUNK, w.n, false)
+            mi = m && decoded
+            vi = v && decoded + 4 * CHUNK
+          }
+          const block = out + 8 * SLOTS * (first + w.off / CHUNK)
+          Reflect.apply(k.stats, undefined, statsArgs(w.p, w.g, mi, vi, w.n, sc, block))
+        }
+      },
+    })
+  } finally {
+    if (decoded) runtime().arena.free(decoded)
+  }
   total.fill(0)
   let totalMode = MODE_NORMS
   let totalVariance = false

@@ -10,7 +10,7 @@
 // costs no CPU; the calling thread never sleeps (browsers forbid Atomics.wait on the main thread),
 // it spins for the short time the last tasks take.
 import { CONTROL, CONTROL_BYTES, helperSource, runTask, work } from './helper.js'
-import { KERNEL_NAMES } from './kernels.js'
+import { KERNEL_NAMES, SCRATCH_BYTES } from './kernels.js'
 
 export { CALL, FATAL, FAULT, HOLD, kernelIndex, PER_CHUNK, PER_CHUNK_CALL, runTask, TASK_SLOTS } from './helper.js'
 
@@ -50,6 +50,8 @@ export interface PoolSetup {
   memory: WebAssembly.Memory
   /** The module's builds for a shared memory: SIMD (undefined where unsupported), scalar. */
   builds: [WebAssembly.Module | undefined, WebAssembly.Module]
+  /** The threads' scratch for compact state (helper i uses thread i + 1's). */
+  scratch: number
 }
 
 /** The calling thread's side of the helpers: it writes passes, takes part in them and waits for them. */
@@ -100,6 +102,8 @@ export class Pool {
       control,
       names: KERNEL_NAMES,
       spinMs: SPIN_MS,
+      scratch: setup.scratch,
+      scratchBytes: SCRATCH_BYTES,
     }
     const spawn = await spawner()
     let pool: Pool | undefined

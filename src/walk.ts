@@ -4,6 +4,7 @@
 // used in place; a plain Float32Array is copied into the optimizer's staging area before its
 // chunk is worked on and, where the pass writes it, copied back after. The chunks are the same
 // for both kinds, so a sum over them runs in the same order either way.
+import type { Compact } from './compact.js'
 import { runtime, view } from './runtime.js'
 
 /**
@@ -37,6 +38,10 @@ export interface Slot {
   readonly g: number
   /** Addresses of the state buffers (m, v, …) by name; a buffer the options do not need is absent. */
   readonly state: Readonly<Record<string, number>>
+  /** Its position in the optimizer (groups in order, then parameters): stochastic rounding's salt reads it. */
+  readonly id: number
+  /** The format of its state buffers and this step's rounding salt (src/compact.ts). */
+  readonly z: Compact
   readonly param: Source
   readonly grad: Source
   /**

@@ -4,10 +4,9 @@
 // tenth of its gradients tiny enough to make subnormals, 25 steps.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { init, type OptimizerName } from '../src/index.js'
-import { view } from '../src/runtime.js'
 import { firstBitDifference, randomData } from './helpers.js'
 import { f32, initState, referenceStep } from './reference.js'
-import { CASES, NAMES, OPTIMIZERS, param, REGISTRY, spec } from './registry.js'
+import { CASES, NAMES, OPTIMIZERS, REGISTRY, type Run, runGroups, spec } from './registry.js'
 
 const STEPS = 25
 const LENGTHS = [...Array.from({ length: 68 }, (_, n) => n), 100_003]
@@ -15,37 +14,10 @@ const DATA = LENGTHS.map((n) => randomData(n, STEPS, n + 1, 0.1))
 const MODES = [{ subnormals: 'flush' }, { subnormals: 'keep' }] as const
 const RUNS = CASES.flatMap(([name, options]) => MODES.map((m): [OptimizerName, object] => [name, { ...options, ...m }]))
 
-interface Run {
-  params: Float32Array[]
-  state: Record<string, Float32Array>[]
-}
-
 /** One optimizer over one parameter per length (its own group each), stepped STEPS times. */
 async function runWasm(name: OptimizerName, options: object, simd: boolean, resident: boolean): Promise<Run> {
   await init({ simd })
-  const specs = DATA.map((d) => {
-    if (resident) return param(name, d.theta)
-    return spec(name, Float32Array.from(d.theta), new Float32Array(d.theta.length))
-  })
-  const opt = new OPTIMIZERS[name](
-    specs.map((s) => ({ params: [s] })),
-    options,
-  )
-  for (let t = 0; t < STEPS; t++) {
-    specs.forEach((s, i) => {
-      s.grad.set(DATA[i].grads[t])
-    })
-    opt.step()
-  }
-  const run: Run = {
-    params: specs.map((s) => Float32Array.from(s.param)),
-    state: opt.slots.map(([slot]) =>
-      Object.fromEntries(Object.entries(slot.state).map(([k, ptr]) => [k, Float32Array.from(view(ptr, slot.n))])),
-    ),
-  }
-  opt.dispose()
-  for (const s of specs) if ('dispose' in s) s.dispose()
-  return run
+  return runGroups(name, options, DATA, STEPS, resident)
 }
 
 function runReference(name: OptimizerName, options: object): Run {

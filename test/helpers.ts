@@ -1,4 +1,6 @@
 // Shared by the suites: seeded random data and a bit-for-bit comparison.
+import { readState } from '../src/compact.js'
+import type { Slot } from '../src/walk.js'
 
 /** Seeded uniform [0, 1) generator (mulberry32): the tests are repeatable. */
 export function rng(seed: number): () => number {
@@ -52,4 +54,9 @@ export function firstBitDifference(a: Float32Array, b: ArrayLike<number>): numbe
     if (x[i] !== y[i] && !(Number.isNaN(a[i]) && Number.isNaN(bb[i]))) return i
   }
   return -1
+}
+
+/** A parameter's state buffers as float32 copies, decoded where they are compact (stateDtype). */
+export function stateValues(slot: Slot): Record<string, Float32Array> {
+  return Object.fromEntries(Object.entries(slot.state).map(([k, ptr]) => [k, readState(ptr, slot.z.fmt, slot.n, k)]))
 }

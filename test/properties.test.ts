@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { init, type Optimizer, type OptimizerName } from '../src/index.js'
 import { view } from '../src/runtime.js'
-import { firstBitDifference } from './helpers.js'
+import { firstBitDifference, stateValues } from './helpers.js'
 import { f32, initState, referenceStep } from './reference.js'
 import { NAMES, OPTIMIZERS, REGISTRY, ranges, spec as specFor } from './registry.js'
 
@@ -62,7 +62,7 @@ async function runWasm(
     opt.step()
   }
   const s = opt.slots[0][0]
-  const state = Object.fromEntries(Object.entries(s.state).map(([k, p]) => [k, Float32Array.from(view(p, s.n))]))
+  const state = stateValues(s)
   opt.dispose()
   return { param: spec.param, state }
 }

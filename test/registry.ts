@@ -6,6 +6,7 @@
 import fc from 'fast-check'
 import { type OptimizerClass, type OptimizerName, optimizers, parameter } from '../src/index.js'
 import type { OptionSpec } from '../src/options.js'
+import { stateValues } from './helpers.js'
 import { RULES } from './reference.js'
 import type { TestSettings } from './rule.js'
 
@@ -60,3 +61,39 @@ export function param(name: OptimizerName, init: number | ArrayLike<number>) {
 export const CASES: [OptimizerName, object][] = NAMES.flatMap((name) =>
   (REGISTRY[name]?.paths ?? []).map((o): [OptimizerName, object] => [name, o]),
 )
+
+/** θ and the (decoded) state of each parameter after a run. */
+export interface Run {
+  params: Float32Array[]
+  state: Record<string, Float32Array>[]
+}
+
+/**
+ * Optimizer `name` over one parameter per entry of `data` (each its own group), parameter()
+ * buffers or plain arrays, stepped `steps` times with the data's gradients: θ and the state.
+ */
+export function runGroups(
+  name: OptimizerName,
+  options: object,
+  data: readonly { theta: Float32Array; grads: Float32Array[] }[],
+  steps: number,
+  resident: boolean,
+): Run {
+  const specs = data.map((d) =>
+    resident ? param(name, d.theta) : spec(name, Float32Array.from(d.theta), new Float32Array(d.theta.length)),
+  )
+  const opt = new OPTIMIZERS[name](
+    specs.map((s) => ({ params: [s] })),
+    options,
+  )
+  for (let t = 0; t < steps; t++) {
+    specs.forEach((s, i) => {
+      s.grad.set(data[i].grads[t])
+    })
+    opt.step()
+  }
+  const run = { params: specs.map((s) => Float32Array.from(s.param)), state: opt.slots.map(([s]) => stateValues(s)) }
+  opt.dispose()
+  for (const s of specs) if ('dispose' in s) s.dispose()
+  return run
+}

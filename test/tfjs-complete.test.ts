@@ -34,15 +34,15 @@ describe.each(['cpu', 'wasm'])('wasm-optim/tfjs, complete, on the %s backend', (
    * them: the same bits. `beforeSave` and `afterLoad` run at the halfway point in both runs, the
    * save and load between them in the second.
    */
-  async function resumes(make: () => WasmOptimizer, beforeSave?: Hook, afterLoad?: Hook) {
-    const straight = mlp()
+  async function resumes(make: () => WasmOptimizer, beforeSave?: Hook, afterLoad?: Hook, hidden = 16) {
+    const straight = mlp(3, hidden)
     straight.model.compile({ optimizer: make(), loss: 'categoricalCrossentropy' })
     await straight.model.fit(straight.x, straight.y, FIT)
     beforeSave?.(straight.model.optimizer as WasmOptimizer, straight.model)
     afterLoad?.(straight.model.optimizer as WasmOptimizer, straight.model)
     await straight.model.fit(straight.x, straight.y, FIT)
 
-    const halves = mlp()
+    const halves = mlp(3, hidden)
     halves.model.compile({ optimizer: make(), loss: 'categoricalCrossentropy' })
     await halves.model.fit(halves.x, halves.y, FIT)
     beforeSave?.(halves.model.optimizer as WasmOptimizer, halves.model)
@@ -159,6 +159,22 @@ describe.each(['cpu', 'wasm'])('wasm-optim/tfjs, complete, on the %s backend', (
     v.dispose()
     const config = await resumes(() => wo.adamw({ learningRate: new CosineAnnealingLR(0.02, { tMax: 4 }) }))
     expect(config.learningRate).toMatchObject({ scheduler: 'CosineAnnealingLR', epoch: 5 })
+  })
+
+  it('stateDtype: compact state through model.fit; float32 slots in getWeights(); a save and load resumes to the bit', async () => {
+    for (const stateDtype of ['bf16', 'q8'] as const) {
+      // 256 hidden units: the first kernel (5,120 elements) is large enough for q8.
+      await resumes(() => wo.adamw({ learningRate: 0.01, stateDtype }), undefined, undefined, 256)
+      const opt = wo.adamw({ learningRate: 0.01, stateDtype })
+      const v = tf.variable(tf.ones([80, 64]))
+      opt.applyGradients([{ name: v.name, tensor: tf.fill([80, 64], 0.5) }])
+      const slots = await opt.getWeights()
+      expect(slots.map((w) => w.tensor.dtype)).toEqual(['int32', 'float32', 'float32'])
+      // m after one step is (1 − β1)·g = 0.05, within the format's rounding.
+      expect(Math.abs((await slots[1].tensor.data())[0] - 0.05)).toBeLessThan(0.05 / 8)
+      opt.dispose()
+      v.dispose()
+    }
   })
 
   it('a function as the learning rate is refused at save time, saying to use a scheduler', async () => {

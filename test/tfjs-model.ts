@@ -5,10 +5,10 @@ import { type TfjsOptimizers, tfjsOptimizers } from '../src/tfjs/index.js'
 import { rng } from './helpers.js'
 
 /** A 20-16-3 MLP with fixed initial weights, and 96 fixed samples. */
-export function mlp(seed = 3) {
+export function mlp(seed = 3, hidden = 16) {
   const model = tf.sequential({
     layers: [
-      tf.layers.dense({ inputShape: [20], units: 16, activation: 'relu' }),
+      tf.layers.dense({ inputShape: [20], units: hidden, activation: 'relu' }),
       tf.layers.dense({ units: 3, activation: 'softmax' }),
     ],
   })

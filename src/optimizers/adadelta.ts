@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { defaultsOf, L2, lr, MAXIMIZE, nonNegative, type OptionsOf, unit } from '../options.js'
+import { defaultsOf, L2, lr, MAXIMIZE, nonNegative, type OptionsOf, STATE_DTYPE, unit } from '../options.js'
 
 /** The options of {@link Adadelta}, per parameter group: one table (src/options.ts). */
 export const ADADELTA_OPTIONS = {
@@ -12,6 +12,7 @@ export const ADADELTA_OPTIONS = {
   eps: nonNegative(1e-6),
   ...L2,
   ...MAXIMIZE,
+  ...STATE_DTYPE,
 }
 
 /** Options of {@link Adadelta}. */

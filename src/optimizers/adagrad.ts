@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { defaultsOf, L2, lr, MAXIMIZE, nonNegative, type OptionsOf } from '../options.js'
+import { defaultsOf, L2, lr, MAXIMIZE, nonNegative, type OptionsOf, STATE_DTYPE } from '../options.js'
 
 /** The options of {@link Adagrad}, per parameter group: one table (src/options.ts). */
 export const ADAGRAD_OPTIONS = {
@@ -14,6 +14,7 @@ export const ADAGRAD_OPTIONS = {
   eps: nonNegative(1e-10),
   ...L2,
   ...MAXIMIZE,
+  ...STATE_DTYPE,
 }
 
 /** Options of {@link Adagrad}. */

@@ -1,7 +1,7 @@
 import type { KernelScalars } from '../kernels.js'
 import { MODE_ADAM } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { betas, defaultsOf, flag, lr, MAXIMIZE, nonNegative, type OptionsOf } from '../options.js'
+import { betas, defaultsOf, flag, lr, MAXIMIZE, nonNegative, type OptionsOf, STATE_DTYPE } from '../options.js'
 import { StatsScalars } from '../stats.js'
 
 /** The options of {@link Adam}, per parameter group. */
@@ -17,6 +17,7 @@ export const ADAM_OPTIONS = {
   /** AMSGrad: divide by the running maximum of v instead of v. */
   amsgrad: flag(false),
   ...MAXIMIZE,
+  ...STATE_DTYPE,
 }
 
 /** The options of {@link AdamW}: Adam's, with decoupled weight decay 1e-2 by default. */

@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { betas, defaultsOf, L2, lr, MAXIMIZE, nonNegative, type OptionsOf } from '../options.js'
+import { betas, defaultsOf, L2, lr, MAXIMIZE, nonNegative, type OptionsOf, STATE_DTYPE } from '../options.js'
 
 /** The options of {@link Adamax}, per parameter group: one table (src/options.ts). */
 export const ADAMAX_OPTIONS = {
@@ -12,6 +12,7 @@ export const ADAMAX_OPTIONS = {
   eps: nonNegative(1e-8),
   ...L2,
   ...MAXIMIZE,
+  ...STATE_DTYPE,
 }
 
 /** Options of {@link Adamax}. */

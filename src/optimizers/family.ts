@@ -1,6 +1,6 @@
 import { type KernelScalars, MODE_MSGD, MODE_MSSD, MODE_MSVAG, MODE_SVAG } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { defaultsOf, flag, lr, nonNegative, type OptionsOf, unit } from '../options.js'
+import { defaultsOf, flag, lr, nonNegative, type OptionsOf, STATE_DTYPE, unit } from '../options.js'
 import { StatsScalars } from '../stats.js'
 
 // The paper's family (Balles & Hennig, "Dissecting Adam: The Sign, Magnitude and Variance of
@@ -27,6 +27,7 @@ export const MSGD_OPTIONS = {
   ...BETA,
   ...DECAY,
   ...TRACK,
+  ...STATE_DTYPE,
 }
 export const SSD_OPTIONS = {
   /** Learning rate. */
@@ -39,12 +40,14 @@ export const MSSD_OPTIONS = {
   ...BETA,
   ...DECAY,
   ...TRACK,
+  ...STATE_DTYPE,
 }
 export const SVAG_OPTIONS = {
   /** Learning rate. */
   lr: lr(0.1),
   ...BETA,
   ...DECAY,
+  ...STATE_DTYPE,
 }
 export const MSVAG_OPTIONS = SVAG_OPTIONS
 

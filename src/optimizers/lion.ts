@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { betas, defaultsOf, lr, nonNegative, type OptionsOf } from '../options.js'
+import { betas, defaultsOf, lr, nonNegative, type OptionsOf, STATE_DTYPE } from '../options.js'
 
 /** The options of {@link Lion}, per parameter group: one table (src/options.ts). */
 export const LION_OPTIONS = {
@@ -10,6 +10,7 @@ export const LION_OPTIONS = {
   betas: betas([0.9, 0.99]),
   /** Decoupled weight decay: θ ← θ·(1 − lr·wd). */
   weightDecay: nonNegative(0),
+  ...STATE_DTYPE,
 }
 
 /** Options of {@link Lion}. */

@@ -223,7 +223,7 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
     const sc = this.#scratch!
     if (s.param.user) view(sc.p, s.n).set(s.param.user)
     if (s.grad.user) view(sc.t, s.n).set(s.grad.user)
-    adamw(s.param.user ? sc.p : s.p, s.grad.user ? sc.t : s.g, s.state, s.n, 0, c, this.subnormals === 'flush')
+    adamw(s.param.user ? sc.p : s.p, s.grad.user ? sc.t : s.g, s.state, s.n, 0, c, this.subnormals === 'flush', s.z)
     s.param.user?.set(view(sc.p, s.n))
   }
 

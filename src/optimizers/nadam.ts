@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { betas, defaultsOf, flag, lr, MAXIMIZE, nonNegative, type OptionsOf } from '../options.js'
+import { betas, defaultsOf, flag, lr, MAXIMIZE, nonNegative, type OptionsOf, STATE_DTYPE } from '../options.js'
 import type { StatsScalars } from '../stats.js'
 import { adamStats } from './adam.js'
 
@@ -19,6 +19,7 @@ export const NADAM_OPTIONS = {
   /** Decoupled weight decay, θ ← θ·(1 − lr·wd), as AdamW (NAdamW). */
   decoupledWeightDecay: flag(false),
   ...MAXIMIZE,
+  ...STATE_DTYPE,
 }
 
 /** Options of {@link NAdam}. */

@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { betas, defaultsOf, flag, lr, MAXIMIZE, nonNegative, type OptionsOf } from '../options.js'
+import { betas, defaultsOf, flag, lr, MAXIMIZE, nonNegative, type OptionsOf, STATE_DTYPE } from '../options.js'
 import type { StatsScalars } from '../stats.js'
 import { adamStats } from './adam.js'
 
@@ -17,6 +17,7 @@ export const RADAM_OPTIONS = {
   /** Decoupled weight decay, θ ← θ·(1 − lr·wd), as AdamW (RAdamW). */
   decoupledWeightDecay: flag(false),
   ...MAXIMIZE,
+  ...STATE_DTYPE,
 }
 
 /** Options of {@link RAdam}. */

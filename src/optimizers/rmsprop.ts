@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { defaultsOf, flag, L2, lr, MAXIMIZE, nonNegative, type OptionsOf, unit } from '../options.js'
+import { defaultsOf, flag, L2, lr, MAXIMIZE, nonNegative, type OptionsOf, STATE_DTYPE, unit } from '../options.js'
 
 /** The options of {@link RMSprop}, per parameter group: one table (src/options.ts). */
 export const RMSPROP_OPTIONS = {
@@ -16,6 +16,7 @@ export const RMSPROP_OPTIONS = {
   centered: flag(false),
   ...L2,
   ...MAXIMIZE,
+  ...STATE_DTYPE,
 }
 
 /** Options of {@link RMSprop}. */

@@ -1,6 +1,6 @@
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { defaultsOf, flag, L2, lr, MAXIMIZE, number, type OptionsOf, unit } from '../options.js'
+import { defaultsOf, flag, L2, lr, MAXIMIZE, number, type OptionsOf, STATE_DTYPE, unit } from '../options.js'
 import type { Checker } from '../validate.js'
 
 /** The options of {@link SGD}, per parameter group: one table (src/options.ts). */
@@ -19,6 +19,7 @@ export const SGD_OPTIONS = {
   nesterov: flag(false),
   ...L2,
   ...MAXIMIZE,
+  ...STATE_DTYPE,
 }
 
 /** Options of {@link SGD}. */

@@ -36,7 +36,8 @@ export function slotWeights(tf: TF, opt: Optimizer<object> | undefined, kind: Ki
     out.push({ name: GROUPS, tensor: tf.tensor([groups], [1], 'string') })
   }
   for (const { s, buffer, slot } of opt ? layout(opt, kind) : []) {
-    const values = internals.view(s.state[buffer], s.n).slice()
+    // Compact state (stateDtype) decoded: TF.js's slots are float32.
+    const values = internals.readState(s.state[buffer], s.z.fmt, s.n, buffer)
     out.push({ name: `${s.name}/${slot}`, tensor: tf.tensor(values, s.shape as number[], 'float32') })
   }
   return out
@@ -117,12 +118,16 @@ export function bindWeights(
     params.set(s.name!, p)
   })
   const dict = opt.stateDict()
-  opt.loadStateDict({
-    ...dict,
-    groups: dict.groups.map((g, i) => ({
-      ...g,
-      ...(groups?.[i] != null && { state: groups[i] as Record<string, unknown> }),
-      params: g.params.map((p) => params.get(p.name!) ?? p),
-    })),
-  })
+  // TF.js's float32 slots into compact state (stateDtype) are rounded as a step would round them.
+  opt.loadStateDict(
+    {
+      ...dict,
+      groups: dict.groups.map((g, i) => ({
+        ...g,
+        ...(groups?.[i] != null && { state: groups[i] as Record<string, unknown> }),
+        params: g.params.map((p) => params.get(p.name!) ?? p),
+      })),
+    },
+    { convert: true },
+  )
 }
