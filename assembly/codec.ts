@@ -99,16 +99,18 @@ export function packAll(fmt: i32, a: usize, b: usize, c: usize, o: usize, len: i
 
 /** Decodes one block (`len` ≤ STATE_BLOCK elements) of format fmt at src into float32 at dst. */
 export function decodeBlock(fmt: i32, src: usize, dst: usize, len: i32, signed: bool): void {
-  // Each format inlined with a constant, so that no loop tests it; the map is in splatted masks.
+  // Each case inlined with constants, so that no loop tests the format or the map.
   if (fmt == STATE_BF16) decode(STATE_BF16, src, dst, len, false)
-  else decode(STATE_Q8, src, dst, len, signed)
+  else if (signed) decode(STATE_Q8, src, dst, len, true)
+  else decode(STATE_Q8, src, dst, len, false)
 }
 
 /** Encodes one block of float32 at src into format fmt at dst; `at`: its first element's index (bf16's rounding). */
 export function encodeBlock(fmt: i32, src: usize, dst: usize, len: i32, signed: bool, flush: bool, salt: u32,
   at: i32): void {
   if (fmt == STATE_BF16) encode(STATE_BF16, src, dst, len, false, flush, salt, at)
-  else encode(STATE_Q8, src, dst, len, signed, flush, salt, at)
+  else if (signed) encode(STATE_Q8, src, dst, len, true, flush, salt, at)
+  else encode(STATE_Q8, src, dst, len, false, flush, salt, at)
 }
 
 // @ts-ignore: decorator
@@ -123,25 +125,24 @@ export function encodeBlock(fmt: i32, src: usize, dst: usize, len: i32, signed: 
     return
   }
   const scale = load<f32>(src + STATE_BLOCK)
-  // The map in masks, not in branches: the magnitude's bits, the bias, the sign bit (0 if unsigned).
   const mask: u32 = signed ? 0x7f : 0xff
   const bias: u32 = signed ? 896 : 768
-  const sign: u32 = signed ? 0x80 : 0
   if (ASC_FEATURE_SIMD) {
     const S = f32x4.splat(scale), M = i32x4.splat(mask), B = i32x4.splat(bias), Z = i32x4.splat(0)
-    const SIGN = i32x4.splat(sign)
     for (; i + 16 <= end; i += 16) {
       const c = v128.load32_zero(src + (i >> 2))
       const codes = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(c))
       const mag = v128.and(codes, M)
-      const bits = v128.and(i32x4.shl(i32x4.add(mag, B), 20), i32x4.ne(mag, Z))
-      v128.store(dst + i, f32x4.mul(v128.or(bits, i32x4.shl(v128.and(codes, SIGN), 24)), S))
+      let bits = v128.and(i32x4.shl(i32x4.add(mag, B), 20), i32x4.ne(mag, Z))
+      if (signed) bits = v128.or(bits, i32x4.shl(v128.and(codes, i32x4.splat(0x80)), 24))
+      v128.store(dst + i, f32x4.mul(bits, S))
     }
   }
   for (; i < end; i += 4) {
     const code = <u32>load<u8>(src + (i >> 2))
     const mag = code & mask
-    const bits: u32 = (mag != 0 ? (mag + bias) << 20 : 0) | ((code & sign) << 24)
+    let bits: u32 = mag != 0 ? (mag + bias) << 20 : 0
+    if (signed) bits |= (code & 0x80) << 24
     store<f32>(dst + i, reinterpret<f32>(bits) * scale)
   }
 }
@@ -189,21 +190,17 @@ export function encodeBlock(fmt: i32, src: usize, dst: usize, len: i32, signed: 
   const top = reinterpret<f32>(most)
   const inv: f32 = top >= reinterpret<f32>(0x00800000) ? <f32>1 / top : 0
   store<f32>(dst + STATE_BLOCK, top)
-  // The map in masks, not in branches: the bias, the last code, the lowest code of a non-zero
-  // value (1 if unsigned: never 0) and the sign bit (0 if unsigned).
   const bias: i32 = signed ? 896 : 768
   const last: i32 = signed ? 127 : 255
-  const least: i32 = signed ? 0 : 1
-  const sign: u32 = signed ? 0x80 : 0
   if (ASC_FEATURE_SIMD) {
-    const INV = f32x4.splat(inv), B = i32x4.splat(bias), HI = i32x4.splat(last), LEAST = i32x4.splat(least)
-    const SIGN = i32x4.splat(sign), SALT = i32x4.splat(<i32>salt), LO = i32x4.splat(0xffff)
+    const INV = f32x4.splat(inv), B = i32x4.splat(bias), HI = i32x4.splat(last)
+    const SALT = i32x4.splat(<i32>salt), LO = i32x4.splat(0xffff)
     for (; i + 64 <= end; i += 64) {
       const h = noiseLanes(at + <i32>(i >> 2), SALT), k = noiseLanes(at + <i32>(i >> 2) + 8, SALT)
-      const a = i16x8.narrow_i32x4_u(q8Lanes(v128.load(src + i), v128.and(h, LO), INV, B, HI, LEAST, SIGN),
-        q8Lanes(v128.load(src + i + 16), i32x4.shr_u(h, 16), INV, B, HI, LEAST, SIGN))
-      const b = i16x8.narrow_i32x4_u(q8Lanes(v128.load(src + i + 32), v128.and(k, LO), INV, B, HI, LEAST, SIGN),
-        q8Lanes(v128.load(src + i + 48), i32x4.shr_u(k, 16), INV, B, HI, LEAST, SIGN))
+      const a = i16x8.narrow_i32x4_u(q8Lanes(v128.load(src + i), v128.and(h, LO), INV, B, HI, signed),
+        q8Lanes(v128.load(src + i + 16), i32x4.shr_u(h, 16), INV, B, HI, signed))
+      const b = i16x8.narrow_i32x4_u(q8Lanes(v128.load(src + i + 32), v128.and(k, LO), INV, B, HI, signed),
+        q8Lanes(v128.load(src + i + 48), i32x4.shr_u(k, 16), INV, B, HI, signed))
       v128.store(dst + (i >> 2), i8x16.narrow_i16x8_u(a, b))
     }
   }
@@ -212,8 +209,9 @@ export function encodeBlock(fmt: i32, src: usize, dst: usize, len: i32, signed: 
     const abs = y & 0x7fffffff
     const h = noise(at + <i32>(i >> 2), salt)
     let q = <i32>((abs + (h << 4) - (h >> 12) + 4) >> 20) - bias
-    q = min(max(q, abs != 0 ? least : 0), last)
-    store<u8>(dst + (i >> 2), <u8>(<u32>q | ((y >> 24) & sign)))
+    q = max(q, signed ? 0 : <i32>(abs != 0))
+    q = min(q, last)
+    store<u8>(dst + (i >> 2), <u8>(signed ? <u32>q | ((y >> 24) & 0x80) : <u32>q))
   }
 }
 
@@ -256,13 +254,14 @@ export function encodeBlock(fmt: i32, src: usize, dst: usize, len: i32, signed: 
 }
 
 // @ts-ignore: decorator
-@inline function q8Lanes(x: v128, r16: v128, INV: v128, B: v128, HI: v128, LEAST: v128, SIGN: v128): v128 {
+@inline function q8Lanes(x: v128, r16: v128, INV: v128, B: v128, HI: v128, signed: bool): v128 {
   const y = f32x4.mul(x, INV)
   const abs = v128.and(y, i32x4.splat(0x7fffffff))
   // 16 bits of noise spread over [4, 2²⁰ − 27]: a value within 3 ulps of a code's value (a decoded
   // one, scaled again) encodes to that code, so decoding and encoding again changes nothing.
   const r = i32x4.add(i32x4.sub(i32x4.shl(r16, 4), i32x4.shr_u(r16, 12)), i32x4.splat(4))
   let q = i32x4.sub(i32x4.shr_u(i32x4.add(abs, r), 20), B)
-  q = i32x4.min_s(i32x4.max_s(q, v128.and(i32x4.ne(abs, i32x4.splat(0)), LEAST)), HI)
-  return v128.or(q, v128.and(i32x4.shr_u(y, 24), SIGN))
+  const low = signed ? i32x4.splat(0) : v128.and(i32x4.ne(abs, i32x4.splat(0)), i32x4.splat(1))
+  q = i32x4.min_s(i32x4.max_s(q, low), HI)
+  return signed ? v128.or(q, v128.and(i32x4.shr_u(y, 24), i32x4.splat(0x80))) : q
 }

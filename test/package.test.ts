@@ -23,7 +23,7 @@ const noBrowser = typeof chromium === 'string'
 /** The packed-size budget the README states. */
 const BUDGET_BYTES = 115_000
 /** The main entry's JavaScript, gzipped: the subpath wasm-optim/tfjs must not grow it (README). */
-const MAIN_ENTRY_GZIP_BYTES = 54_000
+const MAIN_ENTRY_GZIP_BYTES = 55_000
 /** What wasm-optim/tfjs adds to the package, compressed. */
 const TFJS_GZIP_BYTES = 21_000
 const repo = resolve('.')
