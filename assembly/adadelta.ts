@@ -10,18 +10,24 @@ import { add, div, ema, mul, neg, simdBytes, splat, sqrt, square, squareBelow, s
  *   θ ← θ − lr·Δ
  * With flush, a square that would be subnormal is 0 (square() in lanes.ts; docs/algorithms.md §4).
  */
-export function adadelta(p: usize, g: usize, v: usize, u: usize, n: i32, rho: f32, omr: f32, eps: f32, lr: f32, wd: f32,
-  maximize: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
+export function adadelta(p: usize, g: usize, v: usize, u: usize, n: i32, rho: f32, omr: f32, eps: f32, lr: f32,
+  wd: f32, maximize: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
   if (fmt != STATE_F32) {
     for (let e = 0; e < n; e += STATE_BLOCK) {
       const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
       unpackAll(fmt, v, u, 0, o, len, keys(KEY_V, KEY_U))
-      adadelta(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, v), slot(1, u), len, rho, omr, eps, lr, wd,
-        maximize, flush, STATE_F32, 0, 0)
+      adadelta32(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, v), slot(1, u), len, rho, omr, eps, lr, wd,
+        maximize, flush)
       packAll(fmt, v, u, 0, o, len, keys(KEY_V, KEY_U), flush, salt, at + e)
     }
     return
   }
+  adadelta32(p, g, v, u, n, rho, omr, eps, lr, wd, maximize, flush)
+}
+
+/** The float32 path, also each compact block's: with the kernel's own arguments, which V8 compiles best. */
+function adadelta32(p: usize, g: usize, v: usize, u: usize, n: i32, rho: f32, omr: f32, eps: f32, lr: f32, wd: f32,
+  maximize: bool, flush: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // No maximize, no weight decay, the common case: inlined with constants, its branches fold away.

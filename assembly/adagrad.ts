@@ -8,17 +8,22 @@ import { add, div, mul, neg, simdBytes, splat, sqrt, square, squareBelow, sub } 
  *   θ ← θ − clr·g/(√s + ε)          clr = lr / (1 + (t − 1)·lrDecay)
  * With flush, a square that would be subnormal is 0 (square() in lanes.ts; docs/algorithms.md §4).
  */
-export function adagrad(p: usize, g: usize, s: usize, n: i32, clr: f32, eps: f32, wd: f32, maximize: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
+export function adagrad(p: usize, g: usize, s: usize, n: i32, clr: f32, eps: f32, wd: f32, maximize: bool,
+  flush: bool, fmt: i32, salt: u32, at: i32): void {
   if (fmt != STATE_F32) {
     for (let e = 0; e < n; e += STATE_BLOCK) {
       const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
       unpackAll(fmt, s, 0, 0, o, len, keys(KEY_S))
-      adagrad(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, s), len, clr, eps, wd, maximize, flush, STATE_F32, 0,
-        0)
+      adagrad32(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, s), len, clr, eps, wd, maximize, flush)
       packAll(fmt, s, 0, 0, o, len, keys(KEY_S), flush, salt, at + e)
     }
     return
   }
+  adagrad32(p, g, s, n, clr, eps, wd, maximize, flush)
+}
+
+/** The float32 path, also each compact block's: with the kernel's own arguments, which V8 compiles best. */
+function adagrad32(p: usize, g: usize, s: usize, n: i32, clr: f32, eps: f32, wd: f32, maximize: bool, flush: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // No maximize, no weight decay, the common case: inlined with constants, its branches fold away.

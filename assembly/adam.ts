@@ -11,19 +11,25 @@ import { add, div, ema, max, mul, neg, simdBytes, splat, sqrt, square, squareBel
  * With flush, a square that would be subnormal is 0 (square() in lanes.ts; docs/algorithms.md §4).
  * State in format fmt (compact.ts): m, v and vmax decoded a block at a time, stepped, encoded.
  */
-export function adam(p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, b1: f32, omb1: f32,
-  b2: f32, omb2: f32, lrc1: f32, rc2: f32, eps: f32, wd: f32, decay: f32, maximize: bool,
-  amsgrad: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
+export function adam(p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, b1: f32, omb1: f32, b2: f32,
+  omb2: f32, lrc1: f32, rc2: f32, eps: f32, wd: f32, decay: f32, maximize: bool, amsgrad: bool, flush: bool,
+  fmt: i32, salt: u32, at: i32): void {
   if (fmt != STATE_F32) {
     for (let e = 0; e < n; e += STATE_BLOCK) {
       const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
       unpackAll(fmt, m, v, vmax, o, len, keys(KEY_M, KEY_V, KEY_VMAX))
-      adam(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, m), slot(1, v), slot(2, vmax), len, b1, omb1, b2, omb2, lrc1, rc2,
-        eps, wd, decay, maximize, amsgrad, flush, STATE_F32, 0, 0)
+      adam32(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, m), slot(1, v), slot(2, vmax), len, b1, omb1, b2,
+        omb2, lrc1, rc2, eps, wd, decay, maximize, amsgrad, flush)
       packAll(fmt, m, v, vmax, o, len, keys(KEY_M, KEY_V, KEY_VMAX), flush, salt, at + e)
     }
     return
   }
+  adam32(p, g, m, v, vmax, n, b1, omb1, b2, omb2, lrc1, rc2, eps, wd, decay, maximize, amsgrad, flush)
+}
+
+/** The float32 path, also each compact block's: with the kernel's own arguments, which V8 compiles best. */
+function adam32(p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, b1: f32, omb1: f32, b2: f32, omb2: f32,
+  lrc1: f32, rc2: f32, eps: f32, wd: f32, decay: f32, maximize: bool, amsgrad: bool, flush: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // Every option off, the common case: inlined with constants, its branches fold away.

@@ -9,18 +9,24 @@ import { abs, add, div, ema, max, mul, neg, simdBytes, splat, sub } from './lane
  *   u ← max(β2·u, |g| + ε)
  *   θ ← θ − clr·m/u                          clr = lr/(1 − β1ᵗ)
  */
-export function adamax(p: usize, g: usize, m: usize, u: usize, n: i32, b1: f32, omb1: f32, b2: f32, clr: f32, eps: f32,
-  wd: f32, maximize: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
+export function adamax(p: usize, g: usize, m: usize, u: usize, n: i32, b1: f32, omb1: f32, b2: f32, clr: f32,
+  eps: f32, wd: f32, maximize: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
   if (fmt != STATE_F32) {
     for (let e = 0; e < n; e += STATE_BLOCK) {
       const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
       unpackAll(fmt, m, u, 0, o, len, keys(KEY_M, KEY_U))
-      adamax(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, m), slot(1, u), len, b1, omb1, b2, clr, eps, wd,
-        maximize, flush, STATE_F32, 0, 0)
+      adamax32(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, m), slot(1, u), len, b1, omb1, b2, clr, eps, wd,
+        maximize)
       packAll(fmt, m, u, 0, o, len, keys(KEY_M, KEY_U), flush, salt, at + e)
     }
     return
   }
+  adamax32(p, g, m, u, n, b1, omb1, b2, clr, eps, wd, maximize)
+}
+
+/** The float32 path, also each compact block's: with the kernel's own arguments, which V8 compiles best. */
+function adamax32(p: usize, g: usize, m: usize, u: usize, n: i32, b1: f32, omb1: f32, b2: f32, clr: f32, eps: f32,
+  wd: f32, maximize: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // No maximize, no weight decay, the common case: inlined with constants, its branches fold away.

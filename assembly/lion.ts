@@ -7,18 +7,22 @@ import { ema, mul, sign, simdBytes, splat, sub } from './lanes'
  *   θ ← decay·θ if decay ≠ 1;   θ ← θ − lr·sign(u)     decay = 1 − lr·wd
  *   m ← β2·m + (1 − β2)·g
  */
-export function lion(p: usize, g: usize, m: usize, n: i32, b1: f32, omb1: f32, b2: f32, omb2: f32,
-  lr: f32, decay: f32, flush: bool, fmt: i32, salt: u32, at: i32): void {
+export function lion(p: usize, g: usize, m: usize, n: i32, b1: f32, omb1: f32, b2: f32, omb2: f32, lr: f32,
+  decay: f32, flush: bool, fmt: i32, salt: u32, at: i32): void {
   if (fmt != STATE_F32) {
     for (let e = 0; e < n; e += STATE_BLOCK) {
       const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
       unpackAll(fmt, m, 0, 0, o, len, keys(KEY_M))
-      lion(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, m), len, b1, omb1, b2, omb2, lr, decay, flush,
-        STATE_F32, 0, 0)
+      lion32(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, m), len, b1, omb1, b2, omb2, lr, decay)
       packAll(fmt, m, 0, 0, o, len, keys(KEY_M), flush, salt, at + e)
     }
     return
   }
+  lion32(p, g, m, n, b1, omb1, b2, omb2, lr, decay)
+}
+
+/** The float32 path, also each compact block's: with the kernel's own arguments, which V8 compiles best. */
+function lion32(p: usize, g: usize, m: usize, n: i32, b1: f32, omb1: f32, b2: f32, omb2: f32, lr: f32, decay: f32): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // No weight decay, the common case: inlined with a constant, its branch folds away.

@@ -12,29 +12,44 @@ import { ema, mul, sign, simdBytes, splat, square, squareBelow, sub } from './la
  */
 export function msgd(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, lrc: f32, decay: f32,
   flush: bool, fmt: i32, salt: u32, at: i32): void {
-  momentum(p, g, m, v, n, beta, omb, lrc, decay, flush, false, fmt, salt, at)
+  if (fmt != STATE_F32) blocks(p, g, m, v, n, beta, omb, lrc, decay, flush, false, fmt, salt, at)
+  else msgd32(p, g, m, v, n, beta, omb, lrc, decay, flush)
 }
 
 /** M-SSD: as msgd, stepping along sign(m) with step lr. */
 export function mssd(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, lr: f32, decay: f32,
   flush: bool, fmt: i32, salt: u32, at: i32): void {
-  momentum(p, g, m, v, n, beta, omb, lr, decay, flush, true, fmt, salt, at)
+  if (fmt != STATE_F32) blocks(p, g, m, v, n, beta, omb, lr, decay, flush, true, fmt, salt, at)
+  else mssd32(p, g, m, v, n, beta, omb, lr, decay, flush)
+}
+
+/** The float32 paths, also each compact block's: with the kernels' own arguments, which V8 compiles best. */
+function msgd32(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, lrc: f32, decay: f32,
+  flush: bool): void {
+  momentum(p, g, m, v, n, beta, omb, lrc, decay, flush, false)
+}
+
+function mssd32(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, lr: f32, decay: f32,
+  flush: bool): void {
+  momentum(p, g, m, v, n, beta, omb, lr, decay, flush, true)
+}
+
+/** Compact state (codec.ts): each block decoded, stepped on float32, encoded. */
+function blocks(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, step: f32, decay: f32,
+  flush: bool, signed: bool, fmt: i32, salt: u32, at: i32): void {
+  for (let e = 0; e < n; e += STATE_BLOCK) {
+    const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
+    const pe = p + (<usize>e << 2), ge = g + (<usize>e << 2), me = slot(0, m), ve = slot(1, v)
+    unpackAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V))
+    if (signed) mssd32(pe, ge, me, ve, len, beta, omb, step, decay, flush)
+    else msgd32(pe, ge, me, ve, len, beta, omb, step, decay, flush)
+    packAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V), flush, salt, at + e)
+  }
 }
 
 // @ts-ignore: decorator
 @inline function momentum(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, step: f32, decay: f32,
-  flush: bool, signed: bool, fmt: i32, salt: u32, at: i32): void {
-  if (fmt != STATE_F32) {
-    for (let e = 0; e < n; e += STATE_BLOCK) {
-      const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
-      const pe = p + (<usize>e << 2), ge = g + (<usize>e << 2), me = slot(0, m), ve = slot(1, v)
-      unpackAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V))
-      if (signed) mssd(pe, ge, me, ve, len, beta, omb, step, decay, flush, STATE_F32, 0, 0)
-      else msgd(pe, ge, me, ve, len, beta, omb, step, decay, flush, STATE_F32, 0, 0)
-      packAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V), flush, salt, at + e)
-    }
-    return
-  }
+  flush: bool, signed: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // No weight decay, no v, the common case: inlined with constants, the decay branch folds away.

@@ -12,18 +12,25 @@ import { add, div, ema, mul, neg, simdBytes, splat, sqrt, square, squareBelow, s
  * wd is the coupled weight decay, decay = 1 − lr·wd the decoupled one (one of them is off).
  * With flush, a square that would be subnormal is 0 (square() in lanes.ts; docs/algorithms.md §4).
  */
-export function nadam(p: usize, g: usize, m: usize, v: usize, n: i32, b1: f32, omb1: f32, b2: f32, omb2: f32, cg: f32,
-  cm: f32, rc2: f32, eps: f32, wd: f32, decay: f32, maximize: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
+export function nadam(p: usize, g: usize, m: usize, v: usize, n: i32, b1: f32, omb1: f32, b2: f32, omb2: f32,
+  cg: f32, cm: f32, rc2: f32, eps: f32, wd: f32, decay: f32, maximize: bool, flush: bool, fmt: i32, salt: u32,
+  at: i32): void {
   if (fmt != STATE_F32) {
     for (let e = 0; e < n; e += STATE_BLOCK) {
       const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
       unpackAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V))
-      nadam(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, m), slot(1, v), len, b1, omb1, b2, omb2, cg, cm, rc2,
-        eps, wd, decay, maximize, flush, STATE_F32, 0, 0)
+      nadam32(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, m), slot(1, v), len, b1, omb1, b2, omb2, cg, cm, rc2,
+        eps, wd, decay, maximize, flush)
       packAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V), flush, salt, at + e)
     }
     return
   }
+  nadam32(p, g, m, v, n, b1, omb1, b2, omb2, cg, cm, rc2, eps, wd, decay, maximize, flush)
+}
+
+/** The float32 path, also each compact block's: with the kernel's own arguments, which V8 compiles best. */
+function nadam32(p: usize, g: usize, m: usize, v: usize, n: i32, b1: f32, omb1: f32, b2: f32, omb2: f32, cg: f32,
+  cm: f32, rc2: f32, eps: f32, wd: f32, decay: f32, maximize: bool, flush: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // Every option off, the common case: inlined with constants, its branches fold away.

@@ -10,18 +10,24 @@ import { add, div, ema, mul, neg, simdBytes, splat, sqrt, square, squareBelow, s
  * oma = 1 − α. a and b are not touched unless centered, resp. μ ≠ 0.
  * With flush, a square that would be subnormal is 0 (square() in lanes.ts; docs/algorithms.md §4).
  */
-export function rmsprop(p: usize, g: usize, v: usize, a: usize, b: usize, n: i32, alpha: f32, oma: f32,
-  eps: f32, lr: f32, mu: f32, wd: f32, centered: bool, maximize: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
+export function rmsprop(p: usize, g: usize, v: usize, a: usize, b: usize, n: i32, alpha: f32, oma: f32, eps: f32,
+  lr: f32, mu: f32, wd: f32, centered: bool, maximize: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
   if (fmt != STATE_F32) {
     for (let e = 0; e < n; e += STATE_BLOCK) {
       const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
       unpackAll(fmt, v, a, b, o, len, keys(KEY_V, KEY_A, KEY_B))
-      rmsprop(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, v), slot(1, a), slot(2, b), len, alpha, oma, eps, lr,
-        mu, wd, centered, maximize, flush, STATE_F32, 0, 0)
+      rmsprop32(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, v), slot(1, a), slot(2, b), len, alpha, oma, eps,
+        lr, mu, wd, centered, maximize, flush)
       packAll(fmt, v, a, b, o, len, keys(KEY_V, KEY_A, KEY_B), flush, salt, at + e)
     }
     return
   }
+  rmsprop32(p, g, v, a, b, n, alpha, oma, eps, lr, mu, wd, centered, maximize, flush)
+}
+
+/** The float32 path, also each compact block's: with the kernel's own arguments, which V8 compiles best. */
+function rmsprop32(p: usize, g: usize, v: usize, a: usize, b: usize, n: i32, alpha: f32, oma: f32, eps: f32, lr: f32,
+  mu: f32, wd: f32, centered: bool, maximize: bool, flush: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // Every option off, the common case: inlined with constants, its branches fold away.

@@ -9,18 +9,23 @@ import { add, ema, mul, neg, simdBytes, splat, sub } from './lanes'
  *   θ ← θ − lr·g
  * damp1 = 1 − dampening. b is not touched when μ = 0.
  */
-export function sgd(p: usize, g: usize, b: usize, n: i32, lr: f32, wd: f32, mu: f32, damp1: f32,
-  maximize: bool, first: bool, nesterov: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
+export function sgd(p: usize, g: usize, b: usize, n: i32, lr: f32, wd: f32, mu: f32, damp1: f32, maximize: bool,
+  first: bool, nesterov: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
   if (fmt != STATE_F32) {
     for (let e = 0; e < n; e += STATE_BLOCK) {
       const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
       unpackAll(fmt, b, 0, 0, o, len, keys(KEY_B))
-      sgd(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, b), len, lr, wd, mu, damp1, maximize, first, nesterov,
-        flush, STATE_F32, 0, 0)
+      sgd32(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, b), len, lr, wd, mu, damp1, maximize, first, nesterov)
       packAll(fmt, b, 0, 0, o, len, keys(KEY_B), flush, salt, at + e)
     }
     return
   }
+  sgd32(p, g, b, n, lr, wd, mu, damp1, maximize, first, nesterov)
+}
+
+/** The float32 path, also each compact block's: with the kernel's own arguments, which V8 compiles best. */
+function sgd32(p: usize, g: usize, b: usize, n: i32, lr: f32, wd: f32, mu: f32, damp1: f32, maximize: bool,
+  first: bool, nesterov: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // No maximize, no weight decay, the common case: inlined with constants, its branches fold away.

@@ -15,29 +15,44 @@ import { add, clamp01, div, ema, mul, simdBytes, splat, square, squareBelow, sub
  */
 export function svag(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32,
   kappa: f32, lr: f32, decay: f32, flush: bool, fmt: i32, salt: u32, at: i32): void {
-  variance(p, g, m, v, n, beta, omb, ic, kappa, lr, decay, flush, false, fmt, salt, at)
+  if (fmt != STATE_F32) blocks(p, g, m, v, n, beta, omb, ic, kappa, lr, decay, flush, false, fmt, salt, at)
+  else svag32(p, g, m, v, n, beta, omb, ic, kappa, lr, decay, flush)
 }
 
 /** M-SVAG: as svag, stepping along m̂ instead of g. */
 export function msvag(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32,
   kappa: f32, lr: f32, decay: f32, flush: bool, fmt: i32, salt: u32, at: i32): void {
-  variance(p, g, m, v, n, beta, omb, ic, kappa, lr, decay, flush, true, fmt, salt, at)
+  if (fmt != STATE_F32) blocks(p, g, m, v, n, beta, omb, ic, kappa, lr, decay, flush, true, fmt, salt, at)
+  else msvag32(p, g, m, v, n, beta, omb, ic, kappa, lr, decay, flush)
+}
+
+/** The float32 paths, also each compact block's: with the kernels' own arguments, which V8 compiles best. */
+function svag32(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32, kappa: f32, lr: f32,
+  decay: f32, flush: bool): void {
+  variance(p, g, m, v, n, beta, omb, ic, kappa, lr, decay, flush, false)
+}
+
+function msvag32(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32, kappa: f32, lr: f32,
+  decay: f32, flush: bool): void {
+  variance(p, g, m, v, n, beta, omb, ic, kappa, lr, decay, flush, true)
+}
+
+/** Compact state (codec.ts): each block decoded, stepped on float32, encoded. */
+function blocks(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32, kappa: f32, lr: f32,
+  decay: f32, flush: bool, momentum: bool, fmt: i32, salt: u32, at: i32): void {
+  for (let e = 0; e < n; e += STATE_BLOCK) {
+    const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
+    const pe = p + (<usize>e << 2), ge = g + (<usize>e << 2), me = slot(0, m), ve = slot(1, v)
+    unpackAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V))
+    if (momentum) msvag32(pe, ge, me, ve, len, beta, omb, ic, kappa, lr, decay, flush)
+    else svag32(pe, ge, me, ve, len, beta, omb, ic, kappa, lr, decay, flush)
+    packAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V), flush, salt, at + e)
+  }
 }
 
 // @ts-ignore: decorator
 @inline function variance(p: usize, g: usize, m: usize, v: usize, n: i32, beta: f32, omb: f32, ic: f32,
-  kappa: f32, lr: f32, decay: f32, flush: bool, momentum: bool, fmt: i32, salt: u32, at: i32): void {
-  if (fmt != STATE_F32) {
-    for (let e = 0; e < n; e += STATE_BLOCK) {
-      const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
-      const pe = p + (<usize>e << 2), ge = g + (<usize>e << 2), me = slot(0, m), ve = slot(1, v)
-      unpackAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V))
-      if (momentum) msvag(pe, ge, me, ve, len, beta, omb, ic, kappa, lr, decay, flush, STATE_F32, 0, 0)
-      else svag(pe, ge, me, ve, len, beta, omb, ic, kappa, lr, decay, flush, STATE_F32, 0, 0)
-      packAll(fmt, m, v, 0, o, len, keys(KEY_M, KEY_V), flush, salt, at + e)
-    }
-    return
-  }
+  kappa: f32, lr: f32, decay: f32, flush: bool, momentum: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
     // No weight decay, the common case: inlined with a constant, its branch folds away.
