@@ -244,11 +244,17 @@ declare const WORK: typeof work
 /** The control block's slots, as the helper's source text defines them from CONTROL (a free name: no bundler renames it). */
 declare const CONTROL_SLOTS: typeof CONTROL
 
-/** The helper's source: its program and the task runner, with the host bindings of Node or of a Web Worker. */
+/**
+ * The helper's source: its program and the task runner, with the host bindings of Node or of a
+ * Web Worker. The functions are sent as their own source text, as the running code has them: a
+ * transform that keeps function names (esbuild's keepNames, which tsx turns on) wraps named
+ * functions in calls to its helper `__name`, which the helper defines as the identity. Without
+ * it, under tsx, every helper died at its start and each pass ran on the calling thread alone.
+ */
 export function helperSource(): string {
   const host = `typeof self === 'undefined'
     ? { post: (m) => require('node:worker_threads').parentPort.postMessage(m),
         receive: (f) => require('node:worker_threads').parentPort.once('message', f) }
     : { post: (m) => self.postMessage(m), receive: (f) => { self.onmessage = (e) => f(e.data) } }`
-  return `'use strict';\nconst CONTROL_SLOTS = ${JSON.stringify(CONTROL)};\nconst RUN_TASK = (${runTask.toString()});\nconst WORK = (${work.toString()});\n(${helperMain.toString()})(${host});\n`
+  return `'use strict';\nconst __name = (f) => f;\nconst CONTROL_SLOTS = ${JSON.stringify(CONTROL)};\nconst RUN_TASK = (${runTask.toString()});\nconst WORK = (${work.toString()});\n(${helperMain.toString()})(${host});\n`
 }
