@@ -45,7 +45,7 @@ let scratch: usize = 0
 
 /**
  * Each state buffer's key: its salt is mix(salt + key), the same in every kernel that keeps it;
- * m (0), a (5) and b (6) are signed, the others non-negative (src/compact.ts's SALT_KEYS).
+ * m (0), a (5), b (6) and z (7) are signed, the others non-negative (src/compact.ts's SALT_KEYS).
  */
 export const KEY_M: u32 = 0
 export const KEY_V: u32 = 1
@@ -54,6 +54,7 @@ export const KEY_U: u32 = 3
 export const KEY_S: u32 = 4
 export const KEY_A: u32 = 5
 export const KEY_B: u32 = 6
+export const KEY_Z: u32 = 7
 
 /** A kernel's buffers' keys, in its argument order, 4 bits each. */
 // @ts-ignore: decorator

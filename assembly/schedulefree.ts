@@ -1,3 +1,4 @@
+import { KEY_V, KEY_Z, keys, offsetOf, packAll, slot, STATE_BLOCK, STATE_F32, unpackAll } from './codec'
 import { add, div, ema, mul, neg, simdBytes, splat, sqrt, square, squareBelow, sub } from './lanes'
 
 /**
@@ -13,6 +14,22 @@ import { add, div, ema, mul, neg, simdBytes, splat, sqrt, square, squareBelow, s
  * With flush, a square that would be subnormal is 0 (square() in lanes.ts; docs/algorithms.md §4).
  */
 export function sfadamw(p: usize, g: usize, z: usize, v: usize, n: i32, b2: f32, omb2: f32, eps: f32, wd: f32, c: f32,
+  cy: f32, lr: f32, first: bool, maximize: bool, flush: bool, fmt: i32, salt: u32, at: i32): void {
+  if (fmt != STATE_F32) {
+    for (let e = 0; e < n; e += STATE_BLOCK) {
+      const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
+      unpackAll(fmt, z, v, 0, o, len, keys(KEY_Z, KEY_V))
+      sfadamw32(p + (<usize>e << 2), g + (<usize>e << 2), slot(0, z), slot(1, v), len, b2, omb2, eps, wd, c, cy, lr,
+        first, maximize, flush)
+      packAll(fmt, z, v, 0, o, len, keys(KEY_Z, KEY_V), flush, salt, at + e)
+    }
+    return
+  }
+  sfadamw32(p, g, z, v, n, b2, omb2, eps, wd, c, cy, lr, first, maximize, flush)
+}
+
+/** The float32 path, also each compact block's: with the kernel's own arguments, which V8 compiles best. */
+function sfadamw32(p: usize, g: usize, z: usize, v: usize, n: i32, b2: f32, omb2: f32, eps: f32, wd: f32, c: f32,
   cy: f32, lr: f32, first: bool, maximize: bool, flush: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) {
@@ -44,8 +61,20 @@ export function sfadamw(p: usize, g: usize, z: usize, v: usize, n: i32, b2: f32,
   }
 }
 
-/** p ← p + w·(z − p): Schedule-Free's switch between y (training) and x (evaluation). */
-export function lerp(p: usize, z: usize, n: i32, w: f32): void {
+/** p ← p + w·(z − p): Schedule-Free's switch between y (training) and x (evaluation); z in format fmt. */
+export function lerp(p: usize, z: usize, n: i32, w: f32, fmt: i32): void {
+  if (fmt != STATE_F32) {
+    for (let e = 0; e < n; e += STATE_BLOCK) {
+      const len = min(STATE_BLOCK, n - e)
+      unpackAll(fmt, z, 0, 0, offsetOf(fmt, e), len, keys(KEY_Z))
+      lerp32(p + (<usize>e << 2), slot(0, z), len, w)
+    }
+    return
+  }
+  lerp32(p, z, n, w)
+}
+
+function lerp32(p: usize, z: usize, n: i32, w: f32): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) lerpRange<v128>(p, z, 0, mid, w)
   lerpRange<f32>(p, z, mid, <usize>n << 2, w)

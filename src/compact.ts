@@ -53,7 +53,7 @@ const UNSIGNED = new Set(['v', 'vmax', 'u', 's'])
 export const signedBuffer = (name: string) => !UNSIGNED.has(name)
 
 /** Each buffer's key in the rounding salt (mix(salt + key)), the same in every kernel that keeps it (assembly/'s pack calls). */
-export const SALT_KEYS: Readonly<Record<string, number>> = { m: 0, v: 1, vmax: 2, u: 3, s: 4, a: 5, b: 6 }
+export const SALT_KEYS: Readonly<Record<string, number>> = { m: 0, v: 1, vmax: 2, u: 3, s: 4, a: 5, b: 6, z: 7 }
 
 /** murmur3's 32-bit finalizer (assembly/codec.ts's mix). */
 export function mix(x: number): number {

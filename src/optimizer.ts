@@ -236,18 +236,18 @@ export abstract class Optimizer<
 
   /**
    * A method's own pass over θ (Schedule-Free's switch between y and x): after every parameter is
-   * checked, `fn` runs on each chunk of each parameter of `groups` that has stepped (θ staged
-   * and written back for a plain array), with the state's addresses, the chunk's offset and length.
+   * checked, `fn` runs on each chunk of each parameter of `groups` that has stepped (θ staged and
+   * written back for a plain array), with its record (state addresses, format), the chunk's offset and length.
    */
   protected passOverParams(
     method: string,
     groups: readonly number[],
-    fn: (p: number, state: Readonly<Record<string, number>>, off: number, n: number, group: number) => void,
+    fn: (p: number, s: Slot, off: number, n: number) => void,
   ): void {
     const w = this.#walker
     for (const s of this.#checkedParams(method)) {
       if (!groups.includes(s.group) || s.t === 0) continue
-      for (w.begin(s, READ_P | WRITE_P); w.next(); ) fn(w.p, s.state, w.off, w.n, s.group)
+      for (w.begin(s, READ_P | WRITE_P); w.next(); ) fn(w.p, s, w.off, w.n)
     }
   }
 

@@ -8,7 +8,7 @@ const Q8_MIN = 4096
 const BLOCK = 256
 /** Buffers of non-negative values (the unsigned map); each buffer's key in its salt. */
 const UNSIGNED = new Set(['v', 'vmax', 'u', 's'])
-const KEYS: Record<string, number> = { m: 0, v: 1, vmax: 2, u: 3, s: 4, a: 5, b: 6 }
+const KEYS: Record<string, number> = { m: 0, v: 1, vmax: 2, u: 3, s: 4, a: 5, b: 6, z: 7 }
 
 const f32 = new Float32Array(1)
 const u32 = new Uint32Array(f32.buffer)

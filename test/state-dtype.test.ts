@@ -5,7 +5,16 @@
 // resume is bit-identical; checkpoints store the compact bytes and load across dtypes; the state
 // takes the bytes the docs say; stats() reads the decoded moments.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Adam, AdamW, init, type Optimizer, type OptimizerName, parameter, shutdown } from '../src/index.js'
+import {
+  Adam,
+  AdamW,
+  init,
+  type Optimizer,
+  type OptimizerName,
+  parameter,
+  ScheduleFreeAdamW,
+  shutdown,
+} from '../src/index.js'
 import { firstBitDifference, randomData, stateValues } from './helpers.js'
 import { f32, initState, referenceStep } from './reference.js'
 import { NAMES, OPTIMIZERS, param, REGISTRY, type Run, runGroups, spec } from './registry.js'
@@ -57,7 +66,7 @@ function expectSameBits(what: string, a: Run, b: Run): void {
 afterAll(() => shutdown())
 
 describe('compact state: SIMD = scalar = reference', () => {
-  it('every optimizer whose state is moments offers stateDtype (Muon and Schedule-Free do not yet; SSD keeps none)', () => {
+  it('every optimizer whose state is moments offers stateDtype (Muon does not yet; SSD keeps none)', () => {
     expect([...COMPACT].sort()).toEqual(
       [
         'Adadelta',
@@ -74,6 +83,7 @@ describe('compact state: SIMD = scalar = reference', () => {
         'RMSprop',
         'SGD',
         'SVAG',
+        'ScheduleFreeAdamW',
       ].sort(),
     )
   })
@@ -262,6 +272,24 @@ describe('compact state: threads, resume, checkpoints, memory, diagnostics', () 
     }
     for (const o of [f32opt, q8, bf16, fresh]) o.dispose()
     p.dispose()
+  })
+
+  it("Schedule-Free's eval() and train() read the compact z: the bits of a float32 optimizer holding it", () => {
+    for (const stateDtype of DTYPES) {
+      const [a, b] = [0, 1].map(() => parameter(new Float32Array(9000).fill(0.5)))
+      const compact = new ScheduleFreeAdamW([a], { lr: 0.01, stateDtype })
+      stepWith(compact as Optimizer<object>, [a], 4, 41)
+      const plain = new ScheduleFreeAdamW([b], { lr: 0.01 })
+      plain.loadStateDict(compact.stateDict())
+      b.param.set(a.param)
+      compact.eval()
+      plain.eval()
+      expect(firstBitDifference(a.param, b.param)).toBe(-1)
+      compact.train()
+      plain.train()
+      expect(firstBitDifference(a.param, b.param)).toBe(-1)
+      for (const o of [compact, plain, a, b]) o.dispose()
+    }
   })
 
   it('stats() reads the decoded moments: the same numbers as a float32 optimizer holding them', () => {

@@ -1,6 +1,7 @@
+import { offsetBytes } from '../compact.js'
 import type { KernelScalars } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params } from '../optimizer.js'
-import { betas, defaultsOf, lr, MAXIMIZE, nonNegative, number, type OptionsOf } from '../options.js'
+import { betas, defaultsOf, lr, MAXIMIZE, nonNegative, number, type OptionsOf, STATE_DTYPE } from '../options.js'
 import { runtime } from '../runtime.js'
 import { type Checker, describe } from '../validate.js'
 
@@ -27,6 +28,7 @@ export const SCHEDULE_FREE_OPTIONS = {
     test: [0, 3],
   }),
   ...MAXIMIZE,
+  ...STATE_DTYPE,
 }
 
 /** Options of {@link ScheduleFreeAdamW}. */
@@ -198,9 +200,9 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWOptions, 'sfad
   #switch(method: string, train: boolean): void {
     const groups = this.#run.flatMap((r, i) => (r.train === train ? [] : [i]))
     const k = runtime().kernels
-    this.passOverParams(method, groups, (p, state, off, n, group) => {
-      const b1 = this.paramGroups[group].betas[0]
-      k.lerp(p, state.z + 4 * off, n, train ? 1 - b1 : 1 - 1 / b1)
+    this.passOverParams(method, groups, (p, s, off, n) => {
+      const b1 = this.paramGroups[s.group].betas[0]
+      k.lerp(p, s.state.z + offsetBytes(s.z.fmt, off), n, train ? 1 - b1 : 1 - 1 / b1, s.z.fmt)
     })
     for (const i of groups) this.#run[i].train = train
   }
