@@ -1,3 +1,4 @@
+import { KEY_B, keys, offsetOf, packAll, slot, STATE_BLOCK, STATE_F32, unpackAll } from './codec'
 import { add, mul, simdBytes, splat, sub } from './lanes'
 
 // Muon (docs/algorithms.md §3): its element-wise steps and the matrix products of its
@@ -189,9 +190,25 @@ export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
 
 /**
  * Muon's momentum: b ← μ·b + g, and the direction u = g + μ·b (Nesterov, with the new b) or
- * u = b. u may be written where another buffer's data is not needed.
+ * u = b. u may be written where another buffer's data is not needed. b in format fmt (codec.ts):
+ * decoded a block at a time, stepped, encoded (the direction from the float32 b).
  */
-export function muonMomentum(g: usize, b: usize, u: usize, n: i32, mu: f32, nesterov: bool): void {
+export function muonMomentum(g: usize, b: usize, u: usize, n: i32, mu: f32, nesterov: bool, flush: bool, fmt: i32,
+  salt: u32): void {
+  if (fmt != STATE_F32) {
+    for (let e = 0; e < n; e += STATE_BLOCK) {
+      const len = min(STATE_BLOCK, n - e), o = offsetOf(fmt, e)
+      unpackAll(fmt, b, 0, 0, o, len, keys(KEY_B))
+      momentum32(g + (<usize>e << 2), slot(0, b), u + (<usize>e << 2), len, mu, nesterov)
+      packAll(fmt, b, 0, 0, o, len, keys(KEY_B), flush, salt, e)
+    }
+    return
+  }
+  momentum32(g, b, u, n, mu, nesterov)
+}
+
+/** The float32 path, also each compact block's. */
+function momentum32(g: usize, b: usize, u: usize, n: i32, mu: f32, nesterov: bool): void {
   const mid = simdBytes(n)
   if (ASC_FEATURE_SIMD) momentumRange<v128>(g, b, u, 0, mid, mu, nesterov)
   momentumRange<f32>(g, b, u, mid, <usize>n << 2, mu, nesterov)

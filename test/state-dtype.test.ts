@@ -66,7 +66,7 @@ function expectSameBits(what: string, a: Run, b: Run): void {
 afterAll(() => shutdown())
 
 describe('compact state: SIMD = scalar = reference', () => {
-  it('every optimizer whose state is moments offers stateDtype (Muon does not yet; SSD keeps none)', () => {
+  it('every optimizer whose state is moments offers stateDtype (SSD keeps none)', () => {
     expect([...COMPACT].sort()).toEqual(
       [
         'Adadelta',
@@ -84,6 +84,7 @@ describe('compact state: SIMD = scalar = reference', () => {
         'SGD',
         'SVAG',
         'ScheduleFreeAdamW',
+        'Muon',
       ].sort(),
     )
   })

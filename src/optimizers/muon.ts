@@ -2,7 +2,19 @@ import { bandsOf, PARALLEL_PRODUCT, product } from '../gemm.js'
 import { ownKernel } from '../kernel-call.js'
 import type { KernelScalars, Kernels } from '../kernels.js'
 import { Optimizer, type OptimizerOptions, type Params, WHOLE } from '../optimizer.js'
-import { betas, choice, defaultsOf, flag, lr, nonNegative, number, numbers, type OptionsOf, unit } from '../options.js'
+import {
+  betas,
+  choice,
+  defaultsOf,
+  flag,
+  lr,
+  nonNegative,
+  number,
+  numbers,
+  type OptionsOf,
+  STATE_DTYPE,
+  unit,
+} from '../options.js'
 import { addCall, Pass } from '../parallel.js'
 import { MIN_PARALLEL_ASLEEP, poolFor, runtime, view } from '../runtime.js'
 import { CHUNK, type Slot } from '../walk.js'
@@ -37,6 +49,7 @@ export const MUON_OPTIONS = {
   adamwBetas: betas([0.9, 0.999]),
   /** AdamW's ε, for a group in mode 'adamw'. */
   adamwEps: nonNegative(1e-8),
+  ...STATE_DTYPE,
 }
 
 /** Options of {@link Muon}. */
@@ -180,9 +193,10 @@ export class Muon extends Optimizer<MuonOptions, never, MuonScalars> {
       view(sc.t, n).set(s.grad.user)
       g = sc.t
     }
-    if (wide) k.muonMomentum(g, s.state.b, sc.x, n, c.mu, c.nesterov)
+    const flush = this.subnormals === 'flush'
+    if (wide) k.muonMomentum(g, s.state.b, sc.x, n, c.mu, c.nesterov, flush, s.z.fmt, s.z.salt)
     else {
-      k.muonMomentum(g, s.state.b, sc.p, n, c.mu, c.nesterov)
+      k.muonMomentum(g, s.state.b, sc.p, n, c.mu, c.nesterov, flush, s.z.fmt, s.z.salt)
       k.transpose(sc.p, sc.x, rows, cols)
     }
     let sum = 0
