@@ -15,31 +15,44 @@ import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { rng } from '../examples/rng.js'
+import type { StateDtype } from '../src/index.js'
 import { type LearningRate, registerTrainingKernels, tfjsOptimizers, type WasmOptimizer } from '../src/tfjs/index.js'
+
+/** Options a run adds to its method's (reproduce/run-state.ts: the state's format). */
+export interface Extra {
+  stateDtype?: StateDtype
+}
+
+/** The paper's best learning rates for P1 (its §5). */
+export const BEST: Record<string, number> = { msgd: 0.1, mssd: 3e-4, msvag: 0.3, adam: 1e-3 }
 
 export const METHODS: Record<
   string,
   {
     label: string
     color: string
-    make: (wo: Awaited<ReturnType<typeof tfjsOptimizers>>, lr: LearningRate) => WasmOptimizer
+    make: (wo: Awaited<ReturnType<typeof tfjsOptimizers>>, lr: LearningRate, extra?: Extra) => WasmOptimizer
   }
 > = {
   msgd: {
     label: 'M-SGD',
     color: '#1f77b4',
-    make: (wo, lr) => wo.msgd({ learningRate: lr, beta: 0.9, trackVariance: true }),
+    make: (wo, lr, extra) => wo.msgd({ learningRate: lr, beta: 0.9, trackVariance: true, ...extra }),
   },
   mssd: {
     label: 'M-SSD',
     color: '#d62728',
-    make: (wo, lr) => wo.mssd({ learningRate: lr, beta: 0.9, trackVariance: true }),
+    make: (wo, lr, extra) => wo.mssd({ learningRate: lr, beta: 0.9, trackVariance: true, ...extra }),
   },
-  msvag: { label: 'M-SVAG', color: '#2ca02c', make: (wo, lr) => wo.msvag({ learningRate: lr, beta: 0.9 }) },
+  msvag: {
+    label: 'M-SVAG',
+    color: '#2ca02c',
+    make: (wo, lr, extra) => wo.msvag({ learningRate: lr, beta: 0.9, ...extra }),
+  },
   adam: {
     label: 'Adam',
     color: '#ff7f0e',
-    make: (wo, lr) => wo.create('Adam', { learningRate: lr, betas: [0.9, 0.999], eps: 1e-8 }),
+    make: (wo, lr, extra) => wo.create('Adam', { learningRate: lr, betas: [0.9, 0.999], eps: 1e-8, ...extra }),
   },
 }
 
@@ -163,12 +176,13 @@ export async function train(
   evalEvery: number,
   probe: number,
   progress?: (p: Point) => void,
+  extra?: Extra,
 ): Promise<Run> {
   await tf.setBackend('wasm')
   const wo = await tfjsOptimizers(tf)
   const kernels = await registerTrainingKernels(tf)
   const m = model(seed)
-  const opt = METHODS[method].make(wo, lr)
+  const opt = METHODS[method].make(wo, lr, extra)
   const pick = rng(4000 + seed)
   const batch = 64
   const n = data.train.y.length

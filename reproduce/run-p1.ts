@@ -18,10 +18,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { figure, type Series } from '../examples/plot.js'
 import { lensCharts } from './lens.js'
-import { loadFashion, METHODS, type Point, type Run, train } from './p1.js'
+import { BEST, loadFashion, METHODS, type Point, type Run, train } from './p1.js'
 
-/** The paper's best learning rates for P1 (its §5), and the {1, 3}×10^k values on either side. */
-export const BEST: Record<string, number> = { msgd: 0.1, mssd: 3e-4, msvag: 0.3, adam: 1e-3 }
+/** The {1, 3}×10^k values on either side of the paper's best learning rates (BEST, reproduce/p1.ts). */
 const GRID: Record<string, number[]> = {
   msgd: [0.03, 0.1, 0.3],
   mssd: [1e-4, 3e-4, 1e-3],
