@@ -1,9 +1,9 @@
 // The block codec of compact optimizer state (the option stateDtype; docs/state.md), inlined into
-// the kernels; compact.ts has the module's exports (the build does not export this file). A kernel whose state is compact
-// steps it in blocks of STATE_BLOCK elements: each state buffer's block is decoded into float32 scratch
-// (this thread's own, in cache), the float32 kernel runs on the block, and the block is encoded
-// back. So the update's arithmetic is the float32 kernel's, bit for bit, between a decode and an
-// encode that test/reference.ts mirrors. Formats:
+// the kernels; compact.ts has the module's exports (the build does not export this file). A kernel
+// whose state is compact steps it in blocks of STATE_BLOCK elements: each state buffer's block is
+// decoded into float32 scratch (this thread's own, in cache), the float32 kernel runs on the block,
+// and the block is encoded back. So the update's arithmetic is the float32 kernel's, bit for bit,
+// between a decode and an encode that test/compact.ts mirrors. Formats:
 // - STATE_BF16: bfloat16, the top 16 bits of the float32, rounded stochastically: 16 bits of a
 //   counter-based hash of (salt, buffer, element index) are added to the low 16 bits before they
 //   are cut, so that rounding is unbiased and the same for any split of the work (threads, chunks,
@@ -45,7 +45,7 @@ let scratch: usize = 0
 
 /**
  * Each state buffer's key: its salt is mix(salt + key), the same in every kernel that keeps it;
- * m (0), a (5), b (6) and z (7) are signed, the others non-negative (src/compact.ts's SALT_KEYS).
+ * m (0), a (5), b (6) and z (7) are signed, the others non-negative (src/compact.ts's BUFFER_KEYS).
  */
 export const KEY_M: u32 = 0
 export const KEY_V: u32 = 1
@@ -62,8 +62,9 @@ export const KEY_Z: u32 = 7
   return a | (b << 4) | (c << 8)
 }
 
+/** Whether the buffer with this key holds signed values (the signed map) or non-negative ones (the unsigned map). */
 // @ts-ignore: decorator
-@inline function signedKey(key: u32): bool {
+@inline export function signedKey(key: u32): bool {
   return key == KEY_M || key >= KEY_A
 }
 
@@ -75,17 +76,19 @@ export const KEY_Z: u32 = 7
 
 /** Decodes `len` elements at byte `o` of up to three buffers (0: not kept) into scratch slots 0, 1, 2. */
 export function unpackAll(fmt: i32, a: usize, b: usize, c: usize, o: usize, len: i32, keys: u32): void {
-  if (a != 0) decodeBlock(fmt, a + o, slot(0, a), len, signedKey(keys & 15))
-  if (b != 0) decodeBlock(fmt, b + o, slot(1, b), len, signedKey((keys >> 4) & 15))
-  if (c != 0) decodeBlock(fmt, c + o, slot(2, c), len, signedKey(keys >> 8))
+  const ka = keys & 15, kb = (keys >> 4) & 15, kc = keys >> 8
+  if (a != 0) decodeBlock(fmt, a + o, slot(0, a), len, signedKey(ka))
+  if (b != 0) decodeBlock(fmt, b + o, slot(1, b), len, signedKey(kb))
+  if (c != 0) decodeBlock(fmt, c + o, slot(2, c), len, signedKey(kc))
 }
 
 /** Encodes scratch slots 0, 1, 2 back into their buffers at byte `o`; `at`: the block's first element's index. */
 export function packAll(fmt: i32, a: usize, b: usize, c: usize, o: usize, len: i32, keys: u32, flush: bool,
   salt: u32, at: i32): void {
-  if (a != 0) encodeBlock(fmt, slot(0, a), a + o, len, signedKey(keys & 15), flush, mix(salt + (keys & 15)), at)
-  if (b != 0) encodeBlock(fmt, slot(1, b), b + o, len, signedKey((keys >> 4) & 15), flush, mix(salt + ((keys >> 4) & 15)), at)
-  if (c != 0) encodeBlock(fmt, slot(2, c), c + o, len, signedKey(keys >> 8), flush, mix(salt + (keys >> 8)), at)
+  const ka = keys & 15, kb = (keys >> 4) & 15, kc = keys >> 8
+  if (a != 0) encodeBlock(fmt, slot(0, a), a + o, len, signedKey(ka), flush, mix(salt + ka), at)
+  if (b != 0) encodeBlock(fmt, slot(1, b), b + o, len, signedKey(kb), flush, mix(salt + kb), at)
+  if (c != 0) encodeBlock(fmt, slot(2, c), c + o, len, signedKey(kc), flush, mix(salt + kc), at)
 }
 
 /** murmur3's 32-bit finalizer: a buffer's salt from the step's (src/compact.ts has the same). */

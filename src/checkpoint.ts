@@ -5,6 +5,7 @@ import {
   decodeWords,
   dtypeOf,
   FORMATS,
+  fillState,
   formatNamed,
   type StateDtype,
   saltOf,
@@ -374,7 +375,7 @@ export function writeState(pairs: Loaded<unknown>['pairs'], initial: (s: Slot, b
     s.t = entry ? entry.step : 0
     const fmt = entry ? formatNamed(entry.dtype, '') : s.z.fmt
     for (const [k, ptr] of Object.entries(s.state)) {
-      if (!entry) writeBuffer(ptr, s.z.fmt, s.n, k, initial(s, k), saltOf(0, s.id))
+      if (!entry) fillState(ptr, s.z.fmt, s.n, k, initial(s, k), s.id)
       else if (fmt === s.z.fmt) view(ptr, savedWords(fmt, s.n)).set(entry.state[k])
       else writeBuffer(ptr, s.z.fmt, s.n, k, decodeWords(entry.state[k], fmt, s.n, k), saltOf(s.t, s.id))
     }

@@ -46,14 +46,11 @@ export const bufferBytes = (fmt: number, n: number) => Math.ceil(offsetBytes(fmt
 /** Float32 words of a saved buffer of n elements in format fmt (checkpoints store the compact bytes as such words). */
 export const savedWords = (fmt: number, n: number) => Math.ceil(offsetBytes(fmt, n) / 4)
 
-/** Buffers that hold non-negative values (second moments, maxima, sums of squares): the unsigned q8 map. */
-const UNSIGNED = new Set(['v', 'vmax', 'u', 's'])
-
-/** Whether buffer `name` is signed (the kernels, assembly/, make the same choice per buffer). */
-export const signedBuffer = (name: string) => !UNSIGNED.has(name)
-
-/** Each buffer's key in the rounding salt (mix(salt + key)), the same in every kernel that keeps it (assembly/'s pack calls). */
-export const SALT_KEYS: Readonly<Record<string, number>> = { m: 0, v: 1, vmax: 2, u: 3, s: 4, a: 5, b: 6, z: 7 }
+/**
+ * Each state buffer's key, as assembly/codec.ts's KEY_* name it: it picks the buffer's rounding
+ * salt (mix(salt + key)) and its q8 map, signed (m, a, b, z) or non-negative (v, vmax, u, s).
+ */
+export const BUFFER_KEYS: Readonly<Record<string, number>> = { m: 0, v: 1, vmax: 2, u: 3, s: 4, a: 5, b: 6, z: 7 }
 
 /** murmur3's 32-bit finalizer (assembly/codec.ts's mix). */
 export function mix(x: number): number {
@@ -82,14 +79,13 @@ function withTemp<T>(fn: (at: number) => T): T {
 
 /** A state buffer's values as float32 (a copy): decoded where it is compact. */
 export function readState(address: number, fmt: number, n: number, name: string): Float32Array {
-  const signed = signedBuffer(name)
   if (fmt === STATE_F32) return view(address, n).slice()
   const out = new Float32Array(n)
   const k = runtime().kernels
   withTemp((at) => {
     for (let off = 0; off < n; off += PART) {
       const len = Math.min(PART, n - off)
-      k.decodeState(fmt, address + offsetBytes(fmt, off), at, len, signed)
+      k.decodeState(fmt, address + offsetBytes(fmt, off), at, len, BUFFER_KEYS[name])
       out.set(view(at, len), off)
     }
   })
@@ -120,17 +116,7 @@ export function writeState(
       const part = view(at, len)
       if (typeof values === 'number') part.fill(values)
       else part.set(values.subarray(off, off + len))
-      kernels.encodeState(
-        fmt,
-        at,
-        address + offsetBytes(fmt, off),
-        len,
-        signedBuffer(name),
-        false,
-        salt,
-        SALT_KEYS[name] ?? 0,
-        off,
-      )
+      kernels.encodeState(fmt, at, address + offsetBytes(fmt, off), len, false, salt, BUFFER_KEYS[name], off)
     }
   })
 }

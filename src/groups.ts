@@ -74,13 +74,16 @@ export function makeGroups<O extends object>(
   }
 }
 
-/** Checks a group's options, that it has no unknown one, and that the state buffers they need were allocated. */
 /** What a group's state was made with at construction: its buffers and their format (undefined: float32 only). */
 export interface Allocated {
   buffers: ReadonlySet<string>
   dtype: StateDtype | undefined
 }
 
+/**
+ * Checks a group's options, that it has no unknown one, and that its state was made for them:
+ * the buffers they need were allocated, and its stateDtype is the one it was made with.
+ */
 export function checkGroup<O extends object>(
   where: string,
   group: O,

@@ -1,7 +1,7 @@
 // What opt.stats() reports: Balles & Hennig's lens on a live run. The numbers come from one
 // read-only wasm pass over θ, g and the state (assembly/stats.ts), run only when asked.
 
-import { offsetBytes } from './compact.js'
+import { BUFFER_KEYS, offsetBytes } from './compact.js'
 import {
   MODE_NORMS,
   SLOT_AGREE,
@@ -252,8 +252,8 @@ export function collect(
         for (w.begin(s, READ_P | READ_G); w.next(); ) {
           let [mi, vi] = [m && m + 4 * w.off, v && v + 4 * w.off]
           if (fmt !== STATE_F32) {
-            if (m) k.decodeState(fmt, m + offsetBytes(fmt, w.off), decoded, w.n, true)
-            if (v) k.decodeState(fmt, v + offsetBytes(fmt, w.off), decoded + 4 * CHUNK, w.n, false)
+            if (m) k.decodeState(fmt, m + offsetBytes(fmt, w.off), decoded, w.n, BUFFER_KEYS.m)
+            if (v) k.decodeState(fmt, v + offsetBytes(fmt, w.off), decoded + 4 * CHUNK, w.n, BUFFER_KEYS.v)
             mi = m && decoded
             vi = v && decoded + 4 * CHUNK
           }

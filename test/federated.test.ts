@@ -12,8 +12,9 @@ import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { init } from '../src/index.js'
 import { tfjsOptimizers } from '../src/tfjs/index.js'
-import { average, CLIENTS, ROUNDS, round, saved, serverModel } from './federated/round.js'
+import { average, CLIENTS, ROUNDS, round, serverModel } from './federated/round.js'
 import { firstBitDifference } from './helpers.js'
+import { saved } from './tfjs-model.js'
 
 const CLIENT = fileURLToPath(new URL('./federated/client.ts', import.meta.url))
 

@@ -35,17 +35,22 @@ export function mlp(seed = 3, hidden = 16) {
   return { model, x, y }
 }
 
-/** Saves a model with its optimizer into memory and loads it back (as another process would from disk). */
-export async function reload(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let saved: tf.io.ModelArtifacts | undefined
+/** Saves a model with its optimizer into memory (as disco's server does before it sends the model out). */
+export async function saved(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let artifacts: tf.io.ModelArtifacts | undefined
   await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
     }),
     { includeOptimizer: true },
   )
-  return tf.loadLayersModel(tf.io.fromMemory(saved!))
+  return artifacts!
+}
+
+/** Saves a model with its optimizer into memory and loads it back (as another process would from disk). */
+export async function reload(model: tf.LayersModel): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(tf.io.fromMemory(await saved(model)))
 }
 
 /** wasm-optim/tfjs's factories on a TF.js backend made current and ready. */

@@ -33,19 +33,6 @@ export function serverModel(wo: TfjsOptimizers): tf.LayersModel {
   return model
 }
 
-/** Saves a model with its optimizer into memory, as disco's server does before it sends the model out. */
-export async function saved(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let artifacts: tf.io.ModelArtifacts | undefined
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-    }),
-    { includeOptimizer: true },
-  )
-  return artifacts!
-}
-
 /** Client `client`'s data for round `r`: 48 samples of its own distribution. */
 function data(client: number, r: number) {
   const u = rng(100 * client + r + 7)
