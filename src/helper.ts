@@ -120,7 +120,7 @@ export function runTask(
   } else if (type === 11) {
     if (helper) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30)
     f[results + first] = helper ? 1 : 0
-  } else if (type >= 9) {
+  } else if (type === 9 || type === 10) {
     if (helper) {
       throw Object.assign(new Error(`a ${type === 9 ? 'fault' : 'fatal fault'} injected by the tests`), {
         fatal: type === 10,
@@ -129,6 +129,9 @@ export function runTask(
     // On the calling thread: take 20 µs, so that a sleeping helper wakes up in time to claim some.
     const until = performance.now() + 0.02
     while (performance.now() < until) {}
+  } else {
+    // Never skipped in silence: a task that did nothing would leave parameters not updated.
+    throw new Error(`task ${at} of the table has no type (${type}): the pass is not what was written`)
   }
 }
 
@@ -143,9 +146,11 @@ export function runTask(
  * same block in every pass of the same shape, so that its data stays in this core's cache), then
  * every task no thread has claimed yet (the tasks of a thread that started late, or that the
  * system descheduled, are taken by the others). A task is claimed by changing its flag from the
- * pass's id to 0: a thread still on an older pass claims nothing of this one. The calling thread
- * and the helpers run this same code (the helpers from source text). Returns whether this thread
- * took part.
+ * pass's id to 0. Ids are never 0 and never repeat (threads.ts, nextPass), so a thread that
+ * read the id of an older pass, or 0 (woken by Pool.wake() before a pool's first pass), claims
+ * nothing: with id 0 it would "claim" every task already done and run it again. The calling
+ * thread and the helpers run this same code (the helpers from source text). Returns whether this
+ * thread took part.
  */
 export function work(
   C: typeof CONTROL,
@@ -156,7 +161,7 @@ export function work(
   one: (at: number, results: number) => void,
 ): boolean {
   const active = Atomics.load(ctl, C.ACTIVE)
-  if (thread >= active) return false
+  if (pass === 0 || thread >= active) return false
   const count = Atomics.load(ctl, C.COUNT)
   const base = Atomics.load(ctl, C.FLAGS)
   const table = Atomics.load(ctl, C.TABLE)

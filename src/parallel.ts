@@ -80,19 +80,21 @@ export class Pass {
     const r = runtime()
     this.size = Math.max(1, Math.ceil(elements / (2 * active * align))) * align
     const tasks = parameters + Math.ceil(elements / this.size)
-    // The task table and the results area: one for the library, reused, grown when a pass needs more, freed by shutdown().
+    // The task table, its claim flags and the results area: one for the library, reused by every
+    // pool, grown when a pass needs more. Claim flags are never freed: a helper that is late (or
+    // of a stopped pool) may still compare them with its pass's id, and must not find that id in
+    // whatever the memory held next. They take 4 bytes a task; each growth at least doubles.
     let area = r.passArea
     if (!area || area.tasks < tasks || area.count < results) {
+      const t = area && area.tasks >= tasks ? area.tasks : Math.max(tasks, 2 * (area?.tasks ?? 0), 64)
+      const c = area && area.count >= results ? area.count : Math.max(results, 2 * (area?.count ?? 0), 64)
       if (area) {
         r.arena.free(area.table)
-        r.arena.free(area.flags)
         r.arena.free(area.results)
       }
-      const t = Math.max(tasks, 2 * (area?.tasks ?? 0), 64)
-      const c = Math.max(results, 2 * (area?.count ?? 0), 64)
       area = {
         table: r.arena.alloc(8 * TASK_SLOTS * t),
-        flags: r.arena.alloc(4 * t),
+        flags: area && area.tasks === t ? area.flags : r.arena.alloc(4 * t),
         tasks: t,
         results: r.arena.alloc(8 * c),
         count: c,

@@ -76,7 +76,7 @@ interface Runtime {
   modules: Partial<Record<'simd' | 'scalar', WebAssembly.Module>>
   /** The helpers, while there are any. */
   pool?: Pool
-  /** The task table and per-chunk results of the passes the helpers share (parallel.ts), while there are helpers. */
+  /** The task table, claim flags and per-chunk results of the passes the helpers share (parallel.ts), kept for the next pool. */
   passArea?: { table: number; flags: number; tasks: number; results: number; count: number }
   /** Why the last request for threads got fewer. */
   whyFewerThreads?: string
@@ -239,12 +239,6 @@ async function compiled(r: Runtime, simd: boolean): Promise<WebAssembly.Module> 
 function stopThreads(r: Runtime): void {
   r.pool?.shutdown()
   r.pool = undefined
-  if (r.passArea) {
-    r.arena.free(r.passArea.table)
-    r.arena.free(r.passArea.flags)
-    r.arena.free(r.passArea.results)
-    r.passArea = undefined
-  }
 }
 
 /**

@@ -32,6 +32,20 @@ const {
   ERROR_TEXT,
 } = CONTROL
 
+/**
+ * The last pass's id. Each pass has its own, its tasks' claim flags set to it: never 0 (a claimed
+ * flag), and counted across pools, so that a helper of a stopped pool that still compares the
+ * flags (terminate() is not instant) never finds its id in a later pool's.
+ */
+let lastPass = 0
+const nextPass = () => {
+  lastPass = (lastPass % 0x7ffffffe) + 1
+  return lastPass
+}
+
+/** @internal The last pass's id, for the tests. */
+export const passId = () => lastPass
+
 /** A started helper: terminate() stops it; `exited` says why it stopped, if it did. */
 interface Helper {
   terminate(): void
@@ -64,8 +78,6 @@ export class Pool {
   readonly #memory: WebAssembly.Memory
   #f: Float64Array
   #flags: Int32Array
-  /** The last pass's id: each pass has its own (never 0), its tasks' flags set to it. */
-  #pass = 0
   /** Split passes in a row that did not pay, and how many passes the pool now sits out (see #judge). */
   #bad = 0
   #rest = 0
@@ -213,8 +225,7 @@ export class Pool {
     const ctl = this.#ctl
     this.view() // #f and #flags renewed after the memory grew
     const claims = this.#flags
-    this.#pass = (this.#pass % 0x7ffffffe) + 1
-    const pass = this.#pass
+    const pass = nextPass()
     claims.fill(pass, flags, flags + count)
     Atomics.store(ctl, COUNT, count)
     Atomics.store(ctl, DONE, 0)

@@ -5,10 +5,11 @@
 // the calling thread; shutdown() stops the pool. In Node and in Chromium (cross-origin isolated
 // by the test server's headers, vitest.config.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CONTROL, CONTROL_BYTES, work } from '../src/helper.js'
 import { init, type Optimizer, type OptimizerName, parameter, shutdown } from '../src/index.js'
-import { Pass } from '../src/parallel.js'
+import { addRange, Pass } from '../src/parallel.js'
 import { MIN_PARALLEL, PER_THREAD, runtime, threadsFor, view } from '../src/runtime.js'
-import { FATAL, FAULT, HOLD } from '../src/threads.js'
+import { FATAL, FAULT, HOLD, passId } from '../src/threads.js'
 import { firstBitDifference, randomData } from './helpers.js'
 import { CASES, OPTIMIZERS, param, spec } from './registry.js'
 
@@ -146,6 +147,61 @@ describe('threads: init and shutdown', () => {
     expect((await init()).threads).toBe(2)
     expect((await init({ simd: false })).threads).toBe(2)
     expect((await init({ simd: true })).threads).toBe(2)
+  })
+})
+
+describe('threads: claims', () => {
+  /** A control block and claim flags for a pass of `count` tasks on two threads, the flags set to `flag`. */
+  function table(count: number, flag: number) {
+    const ctl = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES))
+    Atomics.store(ctl, CONTROL.ACTIVE, 2)
+    Atomics.store(ctl, CONTROL.COUNT, count)
+    const flags = new Int32Array(new SharedArrayBuffer(4 * count)).fill(flag)
+    return { ctl, flags }
+  }
+
+  it("a thread claims each task of its pass once, and nothing with another pass's id or with 0", () => {
+    const ran: number[] = []
+    const one = (at: number) => ran.push(at / CONTROL.TASK)
+    const { ctl, flags } = table(6, 7)
+    // Woken before a pool's first pass (Pool.wake()), a helper reads id 0: every claimed flag is 0,
+    // and "claiming" them would run tasks that are done a second time (seen in Chromium).
+    expect(work(CONTROL, ctl, new Int32Array(flags.length), 1, 0, one)).toBe(false)
+    expect(work(CONTROL, ctl, flags, 1, 6, one)).toBe(true)
+    expect(ran).toEqual([])
+    work(CONTROL, ctl, flags, 1, 7, one)
+    expect(ran).toEqual([3, 4, 5, 0, 1, 2])
+    work(CONTROL, ctl, flags, 0, 7, one)
+    work(CONTROL, ctl, flags, 1, 0, one)
+    expect(ran.length).toBe(6)
+    expect(Atomics.load(ctl, CONTROL.DONE)).toBe(6)
+  })
+
+  /** A pass on the pool that doubles the n floats at `at`, started right after waking the helpers. */
+  function doubled(at: number, n: number): void {
+    const pool = runtime().pool!
+    pool.wake()
+    const pass = new Pass(pool, n, 1, 0)
+    addRange(pass, 'scale', at, n, [2])
+    pass.run()
+  }
+
+  it("pass ids are never reused, not even by a new pool; helpers woken just before a new pool's first pass run no task twice", async () => {
+    const n = 4 * MIN_PARALLEL
+    const at = runtime().arena.alloc(4 * n)
+    const ids: number[] = []
+    for (let k = 0; k < 20; k++) {
+      await init({ threads: 2 })
+      const x = view(at, n).fill(1)
+      doubled(at, n)
+      ids.push(passId())
+      expect(
+        x.every((v) => v === 2),
+        `try ${k}`,
+      ).toBe(true)
+    }
+    runtime().arena.free(at)
+    for (let k = 1; k < ids.length; k++) expect(ids[k]).toBeGreaterThan(ids[k - 1])
   })
 })
 
