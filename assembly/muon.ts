@@ -26,18 +26,59 @@ import { add, mul, simdBytes, splat, sub } from './lanes'
   return j < full ? <usize>(j & ~7) * k + <usize>t * 8 + (j & 7) : <usize>full * k + <usize>t * (n - full) + (j - full)
 }
 
-/** dst ← B (k × n) packed for matmul and matmulSym. */
+/** dst ← B (k × n) packed for matmul and matmulSym. Copies bits: no arithmetic. */
 export function pack(b: usize, dst: usize, k: i32, n: i32): void {
+  const full = n & ~7
+  if (ASC_FEATURE_SIMD) {
+    // Row by row of B (read in order), 8 columns at a time into each panel's row t.
+    for (let t = 0; t < k; t++) {
+      const row = b + ((<usize>t * n) << 2)
+      for (let j = 0; j < full; j += 8) {
+        const to = dst + ((<usize>j * k + <usize>t * 8) << 2)
+        v128.store(to, v128.load(row + (<usize>j << 2)))
+        v128.store(to, v128.load(row + (<usize>j << 2), 16), 16)
+      }
+    }
+  }
   for (let t = 0; t < k; t++) {
-    for (let j = 0; j < n; j++) store<u32>(dst + (packed(t, j, k, n) << 2), load<u32>(b + ((<usize>t * n + j) << 2)))
+    for (let j = ASC_FEATURE_SIMD ? full : 0; j < n; j++) store<u32>(dst + (packed(t, j, k, n) << 2), load<u32>(b + ((<usize>t * n + j) << 2)))
   }
 }
 
-/** dst ← Xᵀ (k × m) packed, for X (m × k): the B of X·Xᵀ, without writing Xᵀ out first. */
+/** dst ← Xᵀ (k × m) packed, for X (m × k): the B of X·Xᵀ, without writing Xᵀ out first. Copies bits. */
 export function packT(x: usize, dst: usize, m: i32, k: i32): void {
-  for (let i = 0; i < m; i++) {
-    for (let t = 0; t < k; t++) store<u32>(dst + (packed(t, i, k, m) << 2), load<u32>(x + ((<usize>i * k + t) << 2)))
+  const full = m & ~7
+  let t0 = 0
+  if (ASC_FEATURE_SIMD) {
+    // A panel's 8 rows of X, 4 columns at a time: two 4 × 4 blocks transposed into rows t..t+4 of the panel.
+    t0 = k & ~3
+    for (let i = 0; i < full; i += 8) {
+      const rowX = <usize>k << 2
+      const x0 = x + ((<usize>i * k) << 2)
+      const to = dst + ((<usize>i * k) << 2)
+      for (let t = 0; t < t0; t += 4) {
+        const p = x0 + (<usize>t << 2)
+        const q = to + ((<usize>t * 8) << 2)
+        transpose4(q, v128.load(p), v128.load(p + rowX), v128.load(p + 2 * rowX), v128.load(p + 3 * rowX))
+        const p4 = p + 4 * rowX
+        transpose4(q + 16, v128.load(p4), v128.load(p4 + rowX), v128.load(p4 + 2 * rowX), v128.load(p4 + 3 * rowX))
+      }
+    }
   }
+  for (let i = 0; i < m; i++) {
+    for (let t = ASC_FEATURE_SIMD && i < full ? t0 : 0; t < k; t++) store<u32>(dst + (packed(t, i, k, m) << 2), load<u32>(x + ((<usize>i * k + t) << 2)))
+  }
+}
+
+/** The 4 × 4 block of rows r0..r3 transposed: its column c stored at q + 32·c (a panel row is 8 floats). */
+// @ts-ignore: decorator
+@inline function transpose4(q: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7)
+  const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7)
+  v128.store(q, v128.shuffle<i64>(t0, t2, 0, 2))
+  v128.store(q, v128.shuffle<i64>(t0, t2, 1, 3), 32)
+  v128.store(q, v128.shuffle<i64>(t1, t3, 0, 2), 64)
+  v128.store(q, v128.shuffle<i64>(t1, t3, 1, 3), 96)
 }
 
 /**
@@ -134,8 +175,8 @@ function product(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, i0: i32, 
   let pa = a + ((<usize>i * rs) << 2)
   for (let t = 0; t < kc; t++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16)
-    const a0 = f32x4.splat(load<f32>(pa)), a1 = f32x4.splat(load<f32>(pa + rowA))
-    const a2 = f32x4.splat(load<f32>(pa + 2 * rowA)), a3 = f32x4.splat(load<f32>(pa + 3 * rowA))
+    const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa + rowA)
+    const a2 = v128.load32_splat(pa + 2 * rowA), a3 = v128.load32_splat(pa + 3 * rowA)
     s00 = f32x4.add(s00, f32x4.mul(a0, b0))
     s01 = f32x4.add(s01, f32x4.mul(a0, b1))
     s10 = f32x4.add(s10, f32x4.mul(a1, b0))
@@ -166,7 +207,7 @@ function product(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, i0: i32, 
   const step = <usize>ts << 2
   let pa = a + ((<usize>i * rs) << 2)
   for (let t = 0; t < kc; t++) {
-    const x = f32x4.splat(load<f32>(pa))
+    const x = v128.load32_splat(pa)
     s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)))
     s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)))
     pa += step
