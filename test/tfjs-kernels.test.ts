@@ -110,6 +110,7 @@ function maxPool(c: ConvCase, [x, dy]: tf.Tensor[]): tf.Tensor[] {
 const POOLS: ConvCase[] = [
   { x: [2, 28, 28, 4], w: [3, 3], stride: 2, pad: 'same' },
   { x: [1, 9, 9, 3], w: [2, 2], stride: 2, pad: 'valid' },
+  { x: [2, 8, 7, 6], w: [3, 3], stride: 1, pad: 'valid' },
 ]
 
 const DEPTHWISE: ConvCase[] = [
@@ -245,22 +246,26 @@ describe('training kernels against TF.js', () => {
       tf.dispose([a, b])
     })
 
-    it('the SIMD and the scalar build give the same bits (both transposes, a conv and its gradients)', async () => {
+    it('the SIMD and the scalar build give the same bits (both transposes, a conv and its gradients, max pooling)', async () => {
       const a = rand([37, 29])
       const b = rand([23, 37])
       const x = rand([2, 9, 9, 3])
       const w = rand([3, 3, 3, 5])
       const dy = rand([2, 9, 9, 5])
+      // Six channels: four in SIMD lanes, two after them; windows that overlap (3, stride 2).
+      const px = rand([2, 9, 9, 6])
+      const pdy = rand([2, 5, 5, 6])
       const run = () => [
         tf.matMul(a, b, true, true).dataSync(),
         ...conv({ x: x.shape, w: w.shape, stride: 1, pad: 'same' }, [x, w, dy]).map((t) => t.dataSync()),
+        ...maxPool({ x: px.shape, w: [3, 3], stride: 2, pad: 'same' }, [px, pdy]).map((t) => t.dataSync()),
       ]
       await init({ simd: false })
       const scalar = run()
       await init({ simd: true })
       const simd = run()
       for (const [i, v] of simd.entries()) expect(sameBits(v, scalar[i]), String(i)).toBe(true)
-      tf.dispose([a, b, x, w, dy])
+      tf.dispose([a, b, x, w, dy, px, pdy])
     })
 
     it('registering twice is harmless; the kernels are ours', async () => {

@@ -1,6 +1,6 @@
 // Convolutions for training (NHWC, float32, dilations 1) as products on wasm-optim's matmul:
 // im2col writes each output position's receptive field as a row of a patch matrix P (batch·outH·
-// outW rows, fh·fw·inC columns) straight into the library's memory; then
+// outW rows, fh·fw·inC columns) in the library's memory (assembly/tfjs/conv.ts); then
 //   Conv2D:               Y  = P · W                      (W the filter as fh·fw·inC × outC)
 //   Conv2DBackpropFilter: dW = Pᵀ · dY
 //   Conv2DBackpropInput:  dX = col2im(dY · Wᵀ)            (col2im: each row of dP added back where it was read)
@@ -8,6 +8,8 @@
 // Anything else (NCHW, dilations > 1, int32) returns undefined: TF.js's own kernel runs.
 import type * as tfc from '@tensorflow/tfjs-core'
 import { internals } from '../index.js'
+import { flavourKernels } from './flavours.js'
+import { GEOMETRY } from './kernels.js'
 import { epilogue, type KernelArgs, type Ours, output, valuesOf } from './storage.js'
 
 type TF = typeof tfc
@@ -36,43 +38,25 @@ function geometry(
   )
 }
 
-/**
- * Both directions of the same walk over the receptive fields: `forward` writes P's rows from x
- * (zeros where a field leaves the image), else adds P's rows back into x (which must start at 0).
- * The order is fixed: the same bits every time.
- */
-function unfold(c: Info, x: Float32Array, p: Float32Array, forward: boolean): void {
-  const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, filterHeight, filterWidth } = c
-  const { top, left } = c.padInfo
-  const row = filterWidth * ch
-  let o = 0
-  for (let b = 0; b < batchSize; b++) {
-    for (let oy = 0; oy < outHeight; oy++) {
-      for (let ox = 0; ox < outWidth; ox++) {
-        // The field's columns inside the image, [lo, hi) of 0 … filterWidth: one contiguous run of x per row.
-        const ix0 = ox * c.strideWidth - left
-        const lo = Math.max(0, -ix0)
-        const hi = Math.min(filterWidth, inWidth - ix0)
-        for (let fy = 0; fy < filterHeight; fy++, o += row) {
-          const iy = oy * c.strideHeight - top + fy
-          if (iy < 0 || iy >= inHeight || lo >= hi) {
-            if (forward) for (let k = o; k < o + row; k++) p[k] = 0
-            continue
-          }
-          const at = ((b * inHeight + iy) * inWidth + ix0 + lo) * ch
-          const from = o + lo * ch
-          const n = (hi - lo) * ch
-          if (forward) {
-            for (let k = o; k < from; k++) p[k] = 0
-            // A long run is one copy; a short one (few channels) a loop: a subarray per run would cost more.
-            if (n >= 64) p.set(x.subarray(at, at + n), from)
-            else for (let k = 0; k < n; k++) p[from + k] = x[at + k]
-            for (let k = from + n; k < o + row; k++) p[k] = 0
-          } else for (let k = 0; k < n; k++) x[at + k] += p[from + k]
-        }
-      }
-    }
-  }
+/** The geometry as assembly/tfjs/conv.ts reads it (GEOMETRY i32 in the library's memory): its address. */
+function geometryOf(c: Info | ReturnType<TF['backend_util']['computePool2DInfo']>): number {
+  const ptr = internals.scratch('geometry', GEOMETRY)
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = c
+  new Int32Array(internals.runtime().memory.buffer, ptr, GEOMETRY).set([
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    c.strideHeight,
+    c.strideWidth,
+    c.padInfo.top,
+    c.padInfo.left,
+  ])
+  return ptr
 }
 
 /**
@@ -93,7 +77,8 @@ function patches(c: Info, x: Float32Array, id: object): { ptr: number; rows: num
   const role = recent.length < 4 ? `patches${recent.length}` : recent.shift()!.role
   recent.push({ id, key, role })
   const ptr = internals.scratch(role, rows * cols)
-  unfold(c, x, internals.view(ptr, rows * cols), true)
+  const px = internals.stage('x', x)
+  flavourKernels().unfold(px, ptr, geometryOf(c))
   return { ptr, rows, cols }
 }
 
@@ -153,11 +138,11 @@ function backpropInput(tf: TF, { inputs, attrs, backend }: KernelArgs) {
   const pw = internals.stage('b', vw)
   const pp = internals.scratch('dpatches', rows * cols)
   internals.gemm(pdy, pw, pp, rows, c.outChannels, cols, false, true)
-  const dp = internals.view(pp, rows * cols)
-  return output(backend, shape, (dx) => {
-    dx.fill(0)
-    unfold(c, dx, dp, false)
-  })
+  const size = shape.reduce((a, d) => a * d, 1)
+  const pdx = internals.scratch('dx', size)
+  flavourKernels().fold(pp, pdx, geometryOf(c))
+  const dx = internals.view(pdx, size)
+  return output(backend, shape, (o) => o.set(dx))
 }
 
 /** The depthwise convolution's walk: for each output position, filter tap, channel and multiplier, `visit(x index, filter index, y index)`. */
@@ -219,8 +204,9 @@ function depthwiseInput(tf: TF, { inputs, attrs, backend }: KernelArgs) {
 
 /**
  * MaxPoolGrad (NHWC, dilation 1): each output's gradient added to the first largest input of its
- * window (scanned row by row, as TF.js's cpu kernel does). TF.js's wasm kernel took 75 ms of a
- * P1 step of 480; this loop, about 5.
+ * window (scanned row by row, as TF.js's cpu kernel does), in wasm (assembly/tfjs/conv.ts).
+ * TF.js's wasm kernel took 75 ms of a P1 step of 480; a JavaScript loop 19–27 ms for the larger
+ * layer; this, with its copies, about 3.
  */
 function maxPoolGrad(tf: TF, { inputs, attrs, backend }: KernelArgs) {
   const { dy, input } = inputs
@@ -235,36 +221,11 @@ function maxPoolGrad(tf: TF, { inputs, attrs, backend }: KernelArgs) {
     attrs.pad as 'valid',
     attrs.dimRoundingMode as 'round' | undefined,
   )
-  const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, filterHeight, filterWidth } = c
-  const dx = new Float64Array(vx.length)
-  // Channels innermost: each window row's inputs are read in order.
-  const best = new Float64Array(ch)
-  const at = new Int32Array(ch)
-  let o = 0
-  for (let b = 0; b < batchSize; b++) {
-    for (let oy = 0; oy < outHeight; oy++) {
-      const y0 = oy * c.strideHeight - c.padInfo.top
-      const y1 = Math.min(inHeight, y0 + filterHeight)
-      for (let ox = 0; ox < outWidth; ox++, o += ch) {
-        const x0 = ox * c.strideWidth - c.padInfo.left
-        const x1 = Math.min(inWidth, x0 + filterWidth)
-        best.fill(Number.NEGATIVE_INFINITY)
-        at.fill(-1)
-        for (let y = Math.max(0, y0); y < y1; y++) {
-          for (let x = Math.max(0, x0); x < x1; x++) {
-            const i = ((b * inHeight + y) * inWidth + x) * ch
-            for (let d = 0; d < ch; d++) {
-              if (vx[i + d] > best[d]) {
-                best[d] = vx[i + d]
-                at[d] = i + d
-              }
-            }
-          }
-        }
-        for (let d = 0; d < ch; d++) if (at[d] >= 0) dx[at[d]] += vdy[o + d]
-      }
-    }
-  }
+  const px = internals.stage('x', vx)
+  const pdy = internals.stage('a', vdy)
+  const pdx = internals.scratch('dx', vx.length)
+  flavourKernels().maxPoolGrad(px, pdy, pdx, geometryOf(c))
+  const dx = internals.view(pdx, vx.length)
   return output(backend, input.shape, (out) => out.set(dx))
 }
 

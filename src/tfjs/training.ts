@@ -9,6 +9,7 @@
 import type * as tfc from '@tensorflow/tfjs-core'
 import { init, internals } from '../index.js'
 import { CONV_KERNELS, forgetPatches } from './conv.js'
+import { loadFlavours } from './flavours.js'
 import {
   ACTIVATIONS,
   epilogue,
@@ -125,6 +126,7 @@ const OURS = Symbol('wasm-optim training kernel')
  */
 export async function registerTrainingKernels(tf: TF, options: TrainingKernelsOptions = {}): Promise<TrainingKernels> {
   await init()
+  await loadFlavours() // the module of assembly/tfjs/, whose convolution loops conv.ts calls
   const backends = options.backends ?? ['wasm', 'cpu']
   for (const b of backends) {
     if (b !== 'wasm' && b !== 'cpu')
