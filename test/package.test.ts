@@ -21,7 +21,7 @@ const chromium = await findChromium()
 const noBrowser = typeof chromium === 'string'
 
 /** The packed-size budget the README states. */
-const BUDGET_BYTES = 115_000
+const BUDGET_BYTES = 118_000
 /** The main entry's JavaScript, gzipped: the subpath wasm-optim/tfjs must not grow it (README). */
 const MAIN_ENTRY_GZIP_BYTES = 55_000
 /** What wasm-optim/tfjs adds to the package, compressed. */
