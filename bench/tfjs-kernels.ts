@@ -121,15 +121,32 @@ for (const backend of ['wasm', 'cpu']) {
   await tf.setBackend(backend)
   await tf.ready()
   const wo = await tfjsOptimizers(tf)
-  let kernels: Awaited<ReturnType<typeof registerTrainingKernels>> | undefined
   const fix = transposesOnly(backend)
+  // Ours registered once, as a user does; between its steps TF.js's own kernels are swapped in
+  // at the registry (unregister() would free the products' scratch and forget the cached
+  // patches, which a step then pays to remake: 60 ms of P1's).
+  const kernels = await registerTrainingKernels(tf, { backends: [backend as 'wasm'] })
+  const mine = kernels.registered.map((k) => tf.getKernel(k.split('@')[0], backend)!)
+  kernels.unregister()
+  const swap = (configs: tf.KernelConfig[]) => {
+    for (const k of configs) {
+      if (tf.getKernel(k.kernelName, backend)) tf.unregisterKernel(k.kernelName, backend)
+      tf.registerKernel(k)
+    }
+  }
+  const theirs = mine.map((k) => tf.getKernel(k.kernelName, backend))
   const ours = (threads: number): Arm => ({
     name: `wasm-optim kernels, ${threads} thread${threads > 1 ? 's' : ''}`,
     on: async () => {
       if (threads > 1) await init({ threads })
-      kernels = await registerTrainingKernels(tf, { backends: [backend as 'wasm'] })
+      swap(mine)
     },
-    off: async () => kernels?.unregister(),
+    off: async () => {
+      for (const [i, k] of mine.entries()) {
+        tf.unregisterKernel(k.kernelName, backend)
+        if (theirs[i]) tf.registerKernel(theirs[i]!)
+      }
+    },
   })
   for (const [label, build] of Object.entries(MODELS)) {
     console.error(`${backend} | ${label} ...`)
