@@ -1,7 +1,7 @@
 // How a step reaches a kernel: the call signature every optimizer's kernel is driven through,
 // the binding of the library's own kernels, the step's plan (which parameters, with which
 // scalars) and its one pass, and the periodic subnormal flush of state buffers.
-import { type Compact, saltOf } from './compact.js'
+import { type Compact, STATE_COST, saltOf } from './compact.js'
 import { CALLS, type KernelScalars, STATE_F32, type StepKernel } from './kernels.js'
 import { addStep, overSlots, type PassWork } from './parallel.js'
 import { MIN_PARALLEL, runtime } from './runtime.js'
@@ -130,6 +130,7 @@ const STEP_PASS: PassWork = {
   tasks: (pass, s, i) =>
     addStep(pass, running.kernel, s, running.c[i], running.flush, running.flush && s.t % FLUSH_EVERY === 0),
   local: (s, i) => local(s, running.c[i], running.call, running.w!, running.flush, undefined),
+  cost: (s) => STATE_COST[s.z.fmt],
 }
 
 /**
@@ -148,10 +149,10 @@ export function runStep<S>(
   flush: boolean,
   whole: ((s: Slot, c: S) => void) | undefined,
 ): void {
-  // Nobody to split with, or too few elements (and no helper failure to report): straight here, without the pass runner.
+  // Nobody to split with, or too little work (and no helper failure to report): straight here, without the pass runner.
   const pool = runtime().pool
   let elements = 0
-  for (let i = 0; i < n; i++) elements += list[i].n
+  for (let i = 0; i < n; i++) elements += list[i].n * STATE_COST[list[i].z.fmt]
   if (!pool || kernel === undefined || whole || (elements < MIN_PARALLEL && pool.failed === undefined)) {
     for (let i = 0; i < n; i++) local(list[i], c[i], call, w, flush, whole)
     return

@@ -22,11 +22,13 @@ export interface PassWork {
   tasks?: (pass: Pass, s: Slot, i: number, first: number) => void
   /** Does parameter `s`'s work on the calling thread (walking it chunk by chunk, or whole where it is resident). */
   local(s: Slot, i: number, first: number): void
+  /** Parameter `s`'s work per element against a float32 step's (compact state costs more); 1 if absent. */
+  cost?: (s: Slot) => number
 }
 
 /**
  * Runs one pass over `list` (its first `count` entries), in its order: where helpers are running and the parameter()
- * elements are enough to pay (runtime's poolFor), every resident parameter's work becomes tasks
+ * elements (weighted by `work.cost`) are enough to pay (runtime's poolFor), every resident parameter's work becomes tasks
  * split over one thread per PER_THREAD elements (threadsFor), each its own block first, and the rest runs on the calling thread after them; otherwise all of
  * it runs on the calling thread. `first` counts per-chunk results (CHUNK elements each) in list
  * order for both routes, so results combine in the same order either way. Returns the pass that
@@ -35,13 +37,19 @@ export interface PassWork {
 export function overSlots(list: readonly Slot[], work: PassWork, count = list.length): Pass | undefined {
   let pool: Pool | undefined
   let elements = 0
+  // The thresholds count work in float32 elements: a q8 element costs a pass four.
+  let weighted = 0
   if (runtime().pool && work.tasks) {
-    for (let i = 0; i < count; i++) if (resident(list[i])) elements += list[i].n
-    pool = poolFor(elements)
+    for (let i = 0; i < count; i++) {
+      if (!resident(list[i])) continue
+      elements += list[i].n
+      weighted += list[i].n * (work.cost?.(list[i]) ?? 1)
+    }
+    pool = poolFor(weighted)
   }
   let pass: Pass | undefined
   if (pool) {
-    const active = threadsFor(elements, pool.threads)
+    const active = threadsFor(weighted, pool.threads)
     pass = new Pass(pool, elements, count, work.results ?? 0, work.chunked ? CHUNK : 1024, active)
     for (let i = 0, first = 0; i < count; first += chunksOf(list[i].n), i++) {
       if (resident(list[i])) work.tasks!(pass, list[i], i, first)

@@ -259,6 +259,26 @@ describe('threads: how many, and when the helpers do not show up', () => {
       expect(threadsFor(elements, threads), `${elements} on ${threads}`).toBe(want)
   })
 
+  it("a pass counts work, not elements: q8 state's step of 1e5 elements wakes sleeping helpers, float32's does not", async () => {
+    await init({ threads: 2 })
+    for (const [stateDtype, splits] of [
+      ['f32', false],
+      ['q8', true],
+    ] as const) {
+      const w = parameter(new Float32Array(100_000).fill(1))
+      w.grad.fill(1)
+      const opt = new OPTIMIZERS.Adam([w], { stateDtype })
+      // Past the helpers' spin: they sleep, and a pass under MIN_PARALLEL_ASLEEP elements of float32 work does not wait for them.
+      await new Promise((r) => setTimeout(r, 20))
+      expect(runtime().pool!.asleep()).toBe(true)
+      const before = passId()
+      opt.step()
+      expect(passId() > before, stateDtype).toBe(splits)
+      opt.dispose()
+      w.dispose()
+    }
+  })
+
   it('a helper held up (as if descheduled) loses its unclaimed tasks to the calling thread; passes that did not pay make the pool sit out', async () => {
     await init({ threads: 2 })
     const pool = runtime().pool!
