@@ -53,6 +53,7 @@ function browserProject(launchOptions: Exclude<typeof chromium, string>): TestPr
         'test/tfjs-kernels.test.ts',
         'test/threads.test.ts',
         'test/subnormals.test.ts',
+        'test/state-dtype.test.ts',
         'test/browser/*.test.ts',
       ],
       browser: {

@@ -60,3 +60,11 @@ export function firstBitDifference(a: Float32Array, b: ArrayLike<number>): numbe
 export function stateValues(slot: Slot): Record<string, Float32Array> {
   return Object.fromEntries(Object.entries(slot.state).map(([k, ptr]) => [k, readState(ptr, slot.z.fmt, slot.n, k)]))
 }
+
+/** Whether two byte sequences are equal (Node's Buffer.equals, in browsers too). */
+export function sameBytes(a: ArrayBuffer | ArrayBufferView, b: ArrayBuffer | ArrayBufferView): boolean {
+  const bytes = (x: ArrayBuffer | ArrayBufferView) =>
+    ArrayBuffer.isView(x) ? new Uint8Array(x.buffer, x.byteOffset, x.byteLength) : new Uint8Array(x)
+  const [x, y] = [bytes(a), bytes(b)]
+  return x.length === y.length && x.every((v, i) => v === y[i])
+}

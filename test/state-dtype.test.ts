@@ -15,7 +15,7 @@ import {
   ScheduleFreeAdamW,
   shutdown,
 } from '../src/index.js'
-import { firstBitDifference, randomData, stateValues } from './helpers.js'
+import { firstBitDifference, randomData, sameBytes, stateValues } from './helpers.js'
 import { f32, initState, referenceStep } from './reference.js'
 import { NAMES, OPTIMIZERS, param, REGISTRY, type Run, runGroups, spec } from './registry.js'
 
@@ -121,7 +121,7 @@ function expectSameRaw(what: string, a: ReturnType<typeof rawOf>, b: ReturnType<
   a.params.forEach((x, i) => {
     expect(firstBitDifference(x, b.params[i]), `${what}: θ ${i}`).toBe(-1)
   })
-  expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes)), `${what}: the state's bytes`).toBe(true)
+  expect(sameBytes(a.bytes, b.bytes), `${what}: the state's bytes`).toBe(true)
 }
 
 describe('compact state: threads, resume, checkpoints, memory, diagnostics', () => {
@@ -220,7 +220,7 @@ describe('compact state: threads, resume, checkpoints, memory, diagnostics', () 
     opt.paramGroups[0].stateDtype = 'f32'
     expect(() => opt.step()).toThrow(/stateDtype is fixed when the optimizer is made \('q8'\), got "f32"/)
     opt.paramGroups[0].stateDtype = 'q8'
-    expect(Buffer.from(opt.stateBytes()).equals(Buffer.from(before))).toBe(true)
+    expect(sameBytes(opt.stateBytes(), before)).toBe(true)
     expect(() => new Adam([p], { stateDtype: 'q4' as 'q8' })).toThrow(TypeError)
     opt.dispose()
     p.dispose()
@@ -252,7 +252,7 @@ describe('compact state: threads, resume, checkpoints, memory, diagnostics', () 
     ] as const) {
       const before = target.stateBytes()
       expect(() => target.loadStateDict(src.stateDict())).toThrow(/converting rounds it .*\{ convert: true \}/)
-      expect(Buffer.from(target.stateBytes()).equals(Buffer.from(before))).toBe(true)
+      expect(sameBytes(target.stateBytes(), before)).toBe(true)
       target.loadStateDict(src.stateDict(), { convert: true })
       const [got, want] = [values(target), values(src)]
       for (const k of ['m', 'v']) {
@@ -268,7 +268,7 @@ describe('compact state: threads, resume, checkpoints, memory, diagnostics', () 
       const back = new Adam([p], { stateDtype: dtype })
       fresh.loadStateDict(src.stateDict())
       back.loadStateDict(fresh.stateDict(), { convert: true })
-      expect(Buffer.from(back.stateBytes()).equals(Buffer.from(src.stateBytes())), dtype).toBe(true)
+      expect(sameBytes(back.stateBytes(), src.stateBytes()), dtype).toBe(true)
       back.dispose()
     }
     for (const o of [f32opt, q8, bf16, fresh]) o.dispose()
