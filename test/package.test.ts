@@ -25,7 +25,7 @@ const BUDGET_BYTES = 118_000
 /** The main entry's JavaScript, gzipped: the subpath wasm-optim/tfjs must not grow it (README). */
 const MAIN_ENTRY_GZIP_BYTES = 55_000
 /** What wasm-optim/tfjs adds to the package, compressed. */
-const TFJS_GZIP_BYTES = 21_000
+const TFJS_GZIP_BYTES = 22_000
 const repo = resolve('.')
 const dir = mkdtempSync(join(tmpdir(), 'wasm-optim-consumer-'))
 /** Type-checks `files` in the consumer project, strict, against the installed package's .d.ts. */

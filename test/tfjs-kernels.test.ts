@@ -116,6 +116,7 @@ const POOLS: ConvCase[] = [
 const DEPTHWISE: ConvCase[] = [
   { x: [2, 7, 7, 3], w: [3, 3, 3, 2], stride: 1, pad: 'same' },
   { x: [1, 9, 9, 4], w: [3, 3, 4, 1], stride: 2, pad: 'valid' },
+  { x: [2, 8, 8, 6], w: [3, 3, 6, 1], stride: 1, pad: 'same' },
 ]
 
 /** The largest difference relative to the largest magnitude of the reference. */
@@ -246,7 +247,7 @@ describe('training kernels against TF.js', () => {
       tf.dispose([a, b])
     })
 
-    it('the SIMD and the scalar build give the same bits (both transposes, a conv and its gradients, max pooling)', async () => {
+    it('the SIMD and the scalar build give the same bits (both transposes, a conv and its gradients, max pooling, depthwise gradients)', async () => {
       const a = rand([37, 29])
       const b = rand([23, 37])
       const x = rand([2, 9, 9, 3])
@@ -255,17 +256,20 @@ describe('training kernels against TF.js', () => {
       // Six channels: four in SIMD lanes, two after them; windows that overlap (3, stride 2).
       const px = rand([2, 9, 9, 6])
       const pdy = rand([2, 5, 5, 6])
+      const pw = rand([3, 3, 6, 1])
+      const pdy2 = rand([2, 9, 9, 6])
       const run = () => [
         tf.matMul(a, b, true, true).dataSync(),
         ...conv({ x: x.shape, w: w.shape, stride: 1, pad: 'same' }, [x, w, dy]).map((t) => t.dataSync()),
         ...maxPool({ x: px.shape, w: [3, 3], stride: 2, pad: 'same' }, [px, pdy]).map((t) => t.dataSync()),
+        ...depthwise({ x: px.shape, w: pw.shape, stride: 1, pad: 'same' }, [px, pw, pdy2]).map((t) => t.dataSync()),
       ]
       await init({ simd: false })
       const scalar = run()
       await init({ simd: true })
       const simd = run()
       for (const [i, v] of simd.entries()) expect(sameBits(v, scalar[i]), String(i)).toBe(true)
-      tf.dispose([a, b, x, w, dy, px, pdy])
+      tf.dispose([a, b, x, w, dy, px, pdy, pw, pdy2])
     })
 
     it('registering twice is harmless; the kernels are ours', async () => {

@@ -1,5 +1,6 @@
 // The memory-bound halves of wasm-optim/tfjs's convolution kernels (src/tfjs/conv.ts), NHWC,
-// float32: im2col (unfold), its adjoint col2im (fold), and max pooling's gradient. Each walks the
+// float32: im2col (unfold), its adjoint col2im (fold), max pooling's gradient and the depthwise
+// convolution's two gradients. Each walks the
 // output positions in order, so its sums have a fixed order: the SIMD and the scalar build give
 // the same bits (lanes are separate elements; nothing is reassociated).
 //
@@ -155,4 +156,60 @@ export function maxPoolGrad(x: usize, dy: usize, dx: usize, g: usize): void {
 // @ts-ignore: decorator
 @inline function addAt(dx: usize, i: i32, v: f32): void {
   if (i >= 0) store<f32>(dx + (<usize>i << 2), load<f32>(dx + (<usize>i << 2)) + v)
+}
+
+/**
+ * The depthwise convolution's two gradients (TF.js's wasm backend has neither), geometry at g, ch
+ * the input channels, each with `mult` filters (the output's channel c·mult + q): filter ← the sum
+ * over output positions of x · dy (dw, fh·fw·ch·mult), or input ← the sum of w · dy (dx), added
+ * position by position in order. Four channels at a time where mult is 1.
+ */
+function depthwise(x: usize, w: usize, dy: usize, g: usize, mult: i32, filter: bool): void {
+  const batch = at(g, 0), inH = at(g, 1), inW = at(g, 2), ch = at(g, 3), outH = at(g, 4), outW = at(g, 5)
+  const fh = at(g, 6), fw = at(g, 7), sh = at(g, 8), sw = at(g, 9), top = at(g, 10), left = at(g, 11)
+  memory.fill(filter ? w : x, 0, (filter ? <usize>fh * fw * ch * mult : <usize>batch * inH * inW * ch) << 2)
+  const outC = ch * mult
+  const full = ASC_FEATURE_SIMD && mult == 1 ? ch & ~3 : 0
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const yRow = dy + ((<usize>((b * outH + oy) * outW + ox) * outC) << 2)
+        for (let fy = 0; fy < fh; fy++) {
+          const iy = oy * sh - top + fy
+          if (iy < 0 || iy >= inH) continue
+          for (let fx = 0; fx < fw; fx++) {
+            const ix = ox * sw - left + fx
+            if (ix < 0 || ix >= inW) continue
+            const xRow = x + ((<usize>((b * inH + iy) * inW + ix) * ch) << 2)
+            const wRow = w + ((<usize>(fy * fw + fx) * outC) << 2)
+            if (ASC_FEATURE_SIMD) {
+              for (let c = 0; c < full; c += 4) {
+                const o = <usize>c << 2
+                if (filter) v128.store(wRow + o, f32x4.add(v128.load(wRow + o), f32x4.mul(v128.load(xRow + o), v128.load(yRow + o))))
+                else v128.store(xRow + o, f32x4.add(v128.load(xRow + o), f32x4.mul(v128.load(wRow + o), v128.load(yRow + o))))
+              }
+            }
+            for (let c = full; c < ch; c++) {
+              for (let q = 0; q < mult; q++) {
+                const xo = xRow + (<usize>c << 2), k = <usize>(c * mult + q) << 2
+                const d = load<f32>(yRow + k)
+                if (filter) store<f32>(wRow + k, load<f32>(wRow + k) + load<f32>(xo) * d)
+                else store<f32>(xo, load<f32>(xo) + load<f32>(wRow + k) * d)
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** DepthwiseConv2dNativeBackpropFilter: dw (fh·fw·ch·mult) from the input x and the output's gradient dy. */
+export function depthwiseFilter(x: usize, dy: usize, dw: usize, g: usize, mult: i32): void {
+  depthwise(x, dw, dy, g, mult, true)
+}
+
+/** DepthwiseConv2dNativeBackpropInput: dx (the input's shape) from the filter w and the output's gradient dy. */
+export function depthwiseInput(dy: usize, w: usize, dx: usize, g: usize, mult: i32): void {
+  depthwise(dx, w, dy, g, mult, false)
 }

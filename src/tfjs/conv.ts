@@ -4,7 +4,7 @@
 //   Conv2D:               Y  = P · W                      (W the filter as fh·fw·inC × outC)
 //   Conv2DBackpropFilter: dW = Pᵀ · dY
 //   Conv2DBackpropInput:  dX = col2im(dY · Wᵀ)            (col2im: each row of dP added back where it was read)
-// and the depthwise convolutions' two gradients, which TF.js's wasm backend lacks, as plain loops.
+// and the depthwise convolutions' two gradients, which TF.js's wasm backend lacks (wasm loops too).
 // Anything else (NCHW, dilations > 1, int32) returns undefined: TF.js's own kernel runs.
 import type * as tfc from '@tensorflow/tfjs-core'
 import { internals } from '../index.js'
@@ -145,61 +145,30 @@ function backpropInput(tf: TF, { inputs, attrs, backend }: KernelArgs) {
   return output(backend, shape, (o) => o.set(dx))
 }
 
-/** The depthwise convolution's walk: for each output position, filter tap, channel and multiplier, `visit(x index, filter index, y index)`. */
-function depthwiseWalk(c: Info, visit: (xi: number, wi: number, yi: number) => void): void {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = c
-  const mult = c.outChannels / inChannels
-  const { top, left } = c.padInfo
-  for (let b = 0; b < batchSize; b++) {
-    for (let oy = 0; oy < outHeight; oy++) {
-      for (let ox = 0; ox < outWidth; ox++) {
-        const yRow = ((b * outHeight + oy) * outWidth + ox) * c.outChannels
-        for (let fy = 0; fy < filterHeight; fy++) {
-          const iy = oy * c.strideHeight - top + fy
-          if (iy < 0 || iy >= inHeight) continue
-          for (let fx = 0; fx < filterWidth; fx++) {
-            const ix = ox * c.strideWidth - left + fx
-            if (ix < 0 || ix >= inWidth) continue
-            const xRow = ((b * inHeight + iy) * inWidth + ix) * inChannels
-            const wRow = (fy * filterWidth + fx) * inChannels * mult
-            for (let ch = 0; ch < inChannels; ch++) {
-              for (let q = 0; q < mult; q++) visit(xRow + ch, wRow + ch * mult + q, yRow + ch * mult + q)
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/** DepthwiseConv2dNativeBackpropFilter (TF.js's wasm backend has none): dW[tap, c, q] = Σ x · dY. */
-function depthwiseFilter(tf: TF, { inputs, attrs, backend }: KernelArgs) {
-  const { x, dy } = inputs
-  const vx = valuesOf(backend, x)
-  const vdy = valuesOf(backend, dy)
-  const shape = attrs.filterShape as number[]
-  const c = x && vx && vdy ? geometry(tf, x.shape, shape, attrs, true) : undefined
-  if (!c || !vx || !vdy) return undefined
-  const dw = new Float32Array(shape.reduce((a, d) => a * d, 1))
-  depthwiseWalk(c, (xi, wi, yi) => {
-    dw[wi] += vx[xi] * vdy[yi]
-  })
-  return output(backend, shape, (o) => o.set(dw))
-}
-
-/** DepthwiseConv2dNativeBackpropInput (TF.js's wasm backend has none): dX[x] = Σ W · dY. */
-function depthwiseInput(tf: TF, { inputs, attrs, backend }: KernelArgs) {
-  const { dy, filter } = inputs
-  const vdy = valuesOf(backend, dy)
-  const vw = valuesOf(backend, filter)
-  const shape = attrs.inputShape as number[]
-  const c = filter && vdy && vw ? geometry(tf, shape, filter.shape, attrs, true) : undefined
-  if (!c || !vdy || !vw) return undefined
-  const dx = new Float32Array(shape.reduce((a, d) => a * d, 1))
-  depthwiseWalk(c, (xi, wi, yi) => {
-    dx[xi] += vw[wi] * vdy[yi]
-  })
-  return output(backend, shape, (o) => o.set(dx))
+/**
+ * The depthwise convolution's gradients (TF.js's wasm backend has none), in wasm
+ * (assembly/tfjs/conv.ts): `a` and `b` the two inputs ({x, dy} for the filter's, {dy, filter}
+ * for the input's), the result of `size` floats.
+ */
+function depthwiseGradient(tf: TF, { inputs, attrs, backend }: KernelArgs, toFilter: boolean) {
+  const [a, b] = toFilter ? [inputs.x, inputs.dy] : [inputs.dy, inputs.filter]
+  const va = valuesOf(backend, a)
+  const vb = valuesOf(backend, b)
+  const shape = (toFilter ? attrs.filterShape : attrs.inputShape) as number[]
+  const [xShape, wShape] = toFilter ? [a?.shape, shape] : [shape, b?.shape]
+  const c = va && vb && xShape && wShape ? geometry(tf, xShape, wShape, attrs, true) : undefined
+  if (!c || !va || !vb) return undefined
+  const size = shape.reduce((x, d) => x * d, 1)
+  const pa = internals.stage('x', va)
+  const pb = internals.stage('a', vb)
+  const out = internals.scratch('dx', size)
+  const k = flavourKernels()
+  const g = geometryOf(c)
+  const mult = c.outChannels / c.inChannels
+  if (toFilter) k.depthwiseFilter(pa, pb, out, g, mult)
+  else k.depthwiseInput(pa, pb, out, g, mult)
+  const result = internals.view(out, size)
+  return output(backend, shape, (o) => o.set(result))
 }
 
 /**
@@ -235,7 +204,7 @@ export const CONV_KERNELS: Record<string, Ours> = {
   FusedConv2D: conv2d,
   Conv2DBackpropFilter: backpropFilter,
   Conv2DBackpropInput: backpropInput,
-  DepthwiseConv2dNativeBackpropFilter: depthwiseFilter,
-  DepthwiseConv2dNativeBackpropInput: depthwiseInput,
+  DepthwiseConv2dNativeBackpropFilter: (tf, args) => depthwiseGradient(tf, args, true),
+  DepthwiseConv2dNativeBackpropInput: (tf, args) => depthwiseGradient(tf, args, false),
   MaxPoolGrad: maxPoolGrad,
 }
