@@ -125,12 +125,15 @@ const running: {
   flush: boolean
 } = { c: [], call: () => {}, kernel: 'sgd', w: undefined, flush: false }
 
+/** A parameter's step work per element against float32 state's (src/compact.ts, STATE_COST). */
+const stepCost = (s: Slot) => STATE_COST[s.z.fmt]
+
 /** A step's pass (overSlots): parameter() buffers as tasks for the helpers, the rest on the calling thread. */
 const STEP_PASS: PassWork = {
   tasks: (pass, s, i) =>
     addStep(pass, running.kernel, s, running.c[i], running.flush, running.flush && s.t % FLUSH_EVERY === 0),
   local: (s, i) => local(s, running.c[i], running.call, running.w!, running.flush, undefined),
-  cost: (s) => STATE_COST[s.z.fmt],
+  cost: stepCost,
 }
 
 /**
@@ -152,7 +155,7 @@ export function runStep<S>(
   // Nobody to split with, or too little work (and no helper failure to report): straight here, without the pass runner.
   const pool = runtime().pool
   let elements = 0
-  for (let i = 0; i < n; i++) elements += list[i].n * STATE_COST[list[i].z.fmt]
+  for (let i = 0; i < n; i++) elements += list[i].n * stepCost(list[i])
   if (!pool || kernel === undefined || whole || (elements < MIN_PARALLEL && pool.failed === undefined)) {
     for (let i = 0; i < n; i++) local(list[i], c[i], call, w, flush, whole)
     return

@@ -47,16 +47,17 @@ export const GEOMETRY: i32 = 12
 }
 
 /**
- * Both directions of the walk over the receptive fields, rows `r0` to `r1` of the patch matrix P
- * (a row per output position, batch-major; fh·fw·ch columns): forward writes P from x (zeros where
- * a field leaves the image); backward adds P's rows back into x, which the caller zeroed.
+ * Both directions of the walk over the receptive fields, row by row of the patch matrix P (a row
+ * per output position, batch-major; fh·fw·ch columns): forward writes P from x (zeros where a
+ * field leaves the image); backward adds P's rows back into x, which the caller zeroed.
  */
-function walk(x: usize, p: usize, g: usize, r0: i32, r1: i32, forward: bool): void {
+function walk(x: usize, p: usize, g: usize, forward: bool): void {
   const inH = at(g, 1), inW = at(g, 2), ch = at(g, 3), outH = at(g, 4), outW = at(g, 5)
   const fh = at(g, 6), fw = at(g, 7), sh = at(g, 8), sw = at(g, 9), top = at(g, 10), left = at(g, 11)
   const row = <usize>(fw * ch) << 2
-  let o = p + <usize>r0 * <usize>fh * row
-  for (let r = r0; r < r1; r++) {
+  const rows = at(g, 0) * outH * outW
+  let o = p
+  for (let r = 0; r < rows; r++) {
     const ox = r % outW
     const oy = (r / outW) % outH
     const b = r / (outW * outH)
@@ -84,13 +85,13 @@ function walk(x: usize, p: usize, g: usize, r0: i32, r1: i32, forward: bool): vo
 
 /** im2col: P (batch·outH·outW rows of fh·fw·ch) at p from the image x, geometry at g. */
 export function unfold(x: usize, p: usize, g: usize): void {
-  walk(x, p, g, 0, at(g, 0) * at(g, 4) * at(g, 5), true)
+  walk(x, p, g, true)
 }
 
 /** col2im: x (batch·inH·inW·ch) ← 0, then each row of P at p added back where unfold read it. */
 export function fold(p: usize, x: usize, g: usize): void {
   memory.fill(x, 0, (<usize>at(g, 0) * at(g, 1) * at(g, 2) * at(g, 3)) << 2)
-  walk(x, p, g, 0, at(g, 0) * at(g, 4) * at(g, 5), false)
+  walk(x, p, g, false)
 }
 
 /**

@@ -59,6 +59,15 @@ function geometryOf(c: Info | ReturnType<TF['backend_util']['computePool2DInfo']
   return ptr
 }
 
+/** A new TF.js tensor of `shape` whose values `write` puts at the address it is given (scratch of the library's), copied out. */
+function written(backend: unknown, shape: number[], write: (at: number) => void) {
+  const size = shape.reduce((a, d) => a * d, 1)
+  const at = internals.scratch('dx', size)
+  write(at)
+  const values = internals.view(at, size)
+  return output(backend, shape, (o) => o.set(values))
+}
+
 /**
  * The last few patch matrices, by the input's data and the geometry: a layer's filter gradient
  * (Conv2DBackpropFilter) reads the same P as its forward pass, so it is unfolded once per step.
@@ -138,17 +147,12 @@ function backpropInput(tf: TF, { inputs, attrs, backend }: KernelArgs) {
   const pw = internals.stage('b', vw)
   const pp = internals.scratch('dpatches', rows * cols)
   internals.gemm(pdy, pw, pp, rows, c.outChannels, cols, false, true)
-  const size = shape.reduce((a, d) => a * d, 1)
-  const pdx = internals.scratch('dx', size)
-  flavourKernels().fold(pp, pdx, geometryOf(c))
-  const dx = internals.view(pdx, size)
-  return output(backend, shape, (o) => o.set(dx))
+  return written(backend, shape, (dx) => flavourKernels().fold(pp, dx, geometryOf(c)))
 }
 
 /**
  * The depthwise convolution's gradients (TF.js's wasm backend has none), in wasm
- * (assembly/tfjs/conv.ts): `a` and `b` the two inputs ({x, dy} for the filter's, {dy, filter}
- * for the input's), the result of `size` floats.
+ * (assembly/tfjs/conv.ts): the filter's from {x, dy}, or the input's from {dy, filter}.
  */
 function depthwiseGradient(tf: TF, { inputs, attrs, backend }: KernelArgs, toFilter: boolean) {
   const [a, b] = toFilter ? [inputs.x, inputs.dy] : [inputs.dy, inputs.filter]
@@ -158,24 +162,20 @@ function depthwiseGradient(tf: TF, { inputs, attrs, backend }: KernelArgs, toFil
   const [xShape, wShape] = toFilter ? [a?.shape, shape] : [shape, b?.shape]
   const c = va && vb && xShape && wShape ? geometry(tf, xShape, wShape, attrs, true) : undefined
   if (!c || !va || !vb) return undefined
-  const size = shape.reduce((x, d) => x * d, 1)
   const pa = internals.stage('x', va)
   const pb = internals.stage('a', vb)
-  const out = internals.scratch('dx', size)
-  const k = flavourKernels()
-  const g = geometryOf(c)
   const mult = c.outChannels / c.inChannels
-  if (toFilter) k.depthwiseFilter(pa, pb, out, g, mult)
-  else k.depthwiseInput(pa, pb, out, g, mult)
-  const result = internals.view(out, size)
-  return output(backend, shape, (o) => o.set(result))
+  const k = flavourKernels()
+  return written(backend, shape, (out) =>
+    toFilter ? k.depthwiseFilter(pa, pb, out, geometryOf(c), mult) : k.depthwiseInput(pa, pb, out, geometryOf(c), mult),
+  )
 }
 
 /**
  * MaxPoolGrad (NHWC, dilation 1): each output's gradient added to the first largest input of its
  * window (scanned row by row, as TF.js's cpu kernel does), in wasm (assembly/tfjs/conv.ts).
- * TF.js's wasm kernel took 75 ms of a P1 step of 480; a JavaScript loop 19–27 ms for the larger
- * layer; this, with its copies, about 3.
+ * TF.js's wasm kernel took 75 ms of a P1 step of 480, a JavaScript loop 35; this, with its
+ * copies, 4.8 ms for both layers.
  */
 function maxPoolGrad(tf: TF, { inputs, attrs, backend }: KernelArgs) {
   const { dy, input } = inputs
@@ -192,10 +192,7 @@ function maxPoolGrad(tf: TF, { inputs, attrs, backend }: KernelArgs) {
   )
   const px = internals.stage('x', vx)
   const pdy = internals.stage('a', vdy)
-  const pdx = internals.scratch('dx', vx.length)
-  flavourKernels().maxPoolGrad(px, pdy, pdx, geometryOf(c))
-  const dx = internals.view(pdx, vx.length)
-  return output(backend, input.shape, (out) => out.set(dx))
+  return written(backend, input.shape, (dx) => flavourKernels().maxPoolGrad(px, pdy, dx, geometryOf(c)))
 }
 
 /** The convolution kernels, by TF.js's names. */
