@@ -2,7 +2,7 @@
 // elements on 1 and 2 threads, the three dtypes measured in turn (f32, bf16, q8, f32, …) four
 // times each, medians. Part of `npm run bench` (bench/run.ts); its targets are issue #22's.
 import { Adam, init, parameter, type StateDtype, shutdown } from '../src/index.js'
-import { measure, random, repeat, repsFor } from './measure.js'
+import { f, measure, median, random, repeat, repsFor, type Target } from './measure.js'
 
 const DTYPES: StateDtype[] = ['f32', 'bf16', 'q8']
 
@@ -32,10 +32,6 @@ export async function stateDtypeBench(budgetMs: number): Promise<StateRow[]> {
         }
       }
       p.dispose()
-      const median = (x: number[]) => {
-        const s = [...x].sort((a, b) => a - b)
-        return (s[1] + s[2]) / 2
-      }
       const row = { n, threads, f32: median(got.f32), bf16: median(got.bf16), q8: median(got.q8) }
       console.log(
         `stateDtype: Adam n=${n.toExponential(0)} ${threads}T: f32 ${row.f32.toFixed(3)}, bf16 ${row.bf16.toFixed(3)} (${(row.bf16 / row.f32).toFixed(2)}x), q8 ${row.q8.toFixed(3)} (${(row.q8 / row.f32).toFixed(2)}x) Gelem/s`,
@@ -48,7 +44,7 @@ export async function stateDtypeBench(budgetMs: number): Promise<StateRow[]> {
 }
 
 /** Issue #22's speed targets, as ratios within the run. */
-export function stateTargets(rows: StateRow[]): [string, number, number, 'min' | 'max'][] {
+export function stateTargets(rows: StateRow[]): Target[] {
   const at = (n: number, threads: number) => rows.find((r) => r.n === n && r.threads === threads)!
   return [
     ["Adam, stateDtype 'q8' / 'f32' at 1e7, 1 thread", at(1e7, 1).q8 / at(1e7, 1).f32, 1.1, 'min'],
@@ -59,7 +55,7 @@ export function stateTargets(rows: StateRow[]): [string, number, number, 'min' |
 }
 
 /** The results table (bench/RESULTS.md). */
-export function stateTable(rows: StateRow[], f: (x: number, d?: number) => string): string[] {
+export function stateTable(rows: StateRow[]): string[] {
   return [
     '### Compact optimizer state: Adam with stateDtype against float32 (SIMD, parameter() buffers)',
     '',
