@@ -54,6 +54,18 @@ export const METHODS: Record<
     color: '#ff7f0e',
     make: (wo, lr, extra) => wo.create('Adam', { learningRate: lr, betas: [0.9, 0.999], eps: 1e-8, ...extra }),
   },
+  // Not in the paper: the compact-state runs (reproduce/run-p1-state.ts) also train these two.
+  adamw: {
+    label: 'AdamW',
+    color: '#8c564b',
+    make: (wo, lr, extra) =>
+      wo.adamw({ learningRate: lr, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, ...extra }),
+  },
+  lion: {
+    label: 'Lion',
+    color: '#9467bd',
+    make: (wo, lr, extra) => wo.lion({ learningRate: lr, betas: [0.9, 0.99], ...extra }),
+  },
 }
 
 const PIXELS = 28 * 28
