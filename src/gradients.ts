@@ -18,6 +18,7 @@ function perChunk(kernel: 'sumsq' | 'nonfinite', list: readonly Slot[], w: Walke
   const out = new Float64Array(chunks).fill(-1)
   const k = runtime().kernels
   const pass = overSlots(list, {
+    kind: kernel,
     results: chunks,
     chunked: true,
     tasks: (pass, s, _i, first) => addPerChunk(pass, kernel, s.g, s.n, first),
@@ -73,6 +74,7 @@ export function clipByValue(slots: Slot[], w: Walker, v: number): void {
 function eachRange(slots: Slot[], w: Walker, kernel: 'scale' | 'clamp', rest: number[]): void {
   const k = runtime().kernels
   overSlots(slots, {
+    kind: kernel,
     tasks: (pass, s) => addRange(pass, kernel, s.g, s.n, rest),
     local: (s) => {
       for (w.begin(s, READ_G | WRITE_G); w.next(); ) {

@@ -134,6 +134,9 @@ const STEP_PASS: PassWork = {
     addStep(pass, running.kernel, s, running.c[i], running.flush, running.flush && s.t % FLUSH_EVERY === 0),
   local: (s, i) => local(s, running.c[i], running.call, running.w!, running.flush, undefined),
   cost: stepCost,
+  get kind() {
+    return running.kernel
+  },
 }
 
 /**

@@ -5,7 +5,7 @@
 // on the calling thread (docs/threads.md).
 import { offsetBytes } from './compact.js'
 import { type Kernels, STATE_F32, STEP_ARGS, type StepKernel } from './kernels.js'
-import { poolFor, runPass, runtime, threadsFor } from './runtime.js'
+import { MIN_PARALLEL, poolFor, runPass, runtime, threadsFor } from './runtime.js'
 import { CALL, kernelIndex, PER_CHUNK, PER_CHUNK_CALL, type Pool, TASK_SLOTS } from './threads.js'
 import { CHUNK, type Slot } from './walk.js'
 
@@ -24,6 +24,8 @@ export interface PassWork {
   local(s: Slot, i: number, first: number): void
   /** Parameter `s`'s work per element against a float32 step's (compact state costs more); 1 if absent. */
   cost?: (s: Slot) => number
+  /** What kind of pass this is (a step's kernel, a pass over gradients): split passes are judged against passes of their kind timed alone (threads.ts, Pool.#judge). */
+  readonly kind?: string
 }
 
 /**
@@ -45,7 +47,7 @@ export function overSlots(list: readonly Slot[], work: PassWork, count = list.le
       elements += list[i].n
       weighted += list[i].n * (work.cost?.(list[i]) ?? 1)
     }
-    pool = poolFor(weighted)
+    pool = poolFor(weighted, work.kind)
   }
   let pass: Pass | undefined
   if (pool) {
@@ -54,11 +56,14 @@ export function overSlots(list: readonly Slot[], work: PassWork, count = list.le
     for (let i = 0, first = 0; i < count; first += chunksOf(list[i].n), i++) {
       if (resident(list[i])) work.tasks!(pass, list[i], i, first)
     }
-    pass.run()
+    pass.run(work.kind, weighted)
   }
+  // A pass the helpers could have shared, run here alone: timed, for judging split ones of its kind.
+  const timed = !pool && work.kind !== undefined && weighted >= MIN_PARALLEL ? performance.now() : -1
   for (let i = 0, first = 0; i < count; first += chunksOf(list[i].n), i++) {
     if (!pass || !resident(list[i])) work.local(list[i], i, first)
   }
+  if (timed >= 0) runtime().pool?.alone(work.kind!, weighted, performance.now() - timed)
   return pass
 }
 
@@ -140,9 +145,9 @@ export class Pass {
     return this.#f[this.#results + i]
   }
 
-  /** Runs the tasks on every thread; returns when all are done. */
-  run(): void {
-    runPass(this.#pool, this.#table, this.#results, this.#n, this.#flags, this.#active)
+  /** Runs the tasks on every thread; returns when all are done. `kind` and `work`: see Pool.run. */
+  run(kind?: string, work?: number): void {
+    runPass(this.#pool, this.#table, this.#results, this.#n, this.#flags, this.#active, kind, work)
   }
 }
 

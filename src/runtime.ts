@@ -259,7 +259,7 @@ export function shutdown(): void {
  * thread alone. If a helper died since the last pass, throws (once) an error that says so, before
  * anything changed, and drops the helpers: later passes run on the calling thread.
  */
-export function poolFor(elements: number): Pool | undefined {
+export function poolFor(elements: number, kind?: string): Pool | undefined {
   const r = runtime()
   const pool = r.pool
   if (!pool) return undefined
@@ -271,7 +271,7 @@ export function poolFor(elements: number): Pool | undefined {
         'thread (init({ threads }) starts new helpers).',
     )
   }
-  if (elements < MIN_PARALLEL || pool.resting()) return undefined
+  if (elements < MIN_PARALLEL || pool.resting(kind)) return undefined
   const now = performance.now()
   const recent = now - lastPass < SPIN_MS
   lastPass = now
@@ -297,12 +297,14 @@ export function runPass(
   count: number,
   flags: number,
   active: number,
+  kind?: string,
+  work?: number,
 ): void {
   const r = runtime()
   const key = r.simd ? 'simd' : 'scalar'
   r.fns[key] ??= KERNEL_NAMES.map((k) => r.kernels[k] as unknown as (...args: number[]) => number)
   try {
-    pool.run(r.fns[key], r.simd, table, results, count, flags, active)
+    pool.run(r.fns[key], r.simd, table, results, count, flags, active, kind, work)
   } catch (e) {
     if (pool.failed !== undefined && r.pool === pool) {
       stopThreads(r)

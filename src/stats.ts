@@ -242,6 +242,7 @@ export function collect(
   blocks.fill(0, 0, SLOTS * chunks)
   try {
     overSlots(list, {
+      kind: 'stats',
       chunked: true,
       tasks: compact
         ? undefined

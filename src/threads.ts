@@ -9,8 +9,9 @@
 // threads. Helpers spin for a while after a pass and then sleep in Atomics.wait, so an idle pool
 // costs no CPU; the calling thread never sleeps (browsers forbid Atomics.wait on the main thread),
 // it spins for the short time the last tasks take.
-import { CONTROL, CONTROL_BYTES, helperSource, runTask, work } from './helper.js'
+import { CONTROL, CONTROL_BYTES, runTask, work } from './helper.js'
 import { KERNEL_NAMES, SCRATCH_BYTES } from './kernels.js'
+import { type Helper, spawner } from './spawn.js'
 
 export { CALL, FATAL, FAULT, HOLD, kernelIndex, PER_CHUNK, PER_CHUNK_CALL, runTask, TASK_SLOTS } from './helper.js'
 
@@ -46,18 +47,17 @@ const nextPass = () => {
 /** @internal The last pass's id, for the tests. */
 export const passId = () => lastPass
 
-/** A started helper: terminate() stops it; `exited` says why it stopped, if it did. */
-interface Helper {
-  terminate(): void
-  exited?: string
-}
+/**
+ * Split passes of one kind after which the next runs on the calling thread alone, timed: what
+ * later split passes of that kind are judged against (see #judge). A pass in 64 alone costs a
+ * pass that splits well about 1%.
+ */
+export const PROBE_EVERY = 64
 
 /** Milliseconds a helper spins after a pass before it sleeps; a step that follows sooner finds it awake. */
 export const SPIN_MS = 0.2
 /** How long the calling thread waits for a claimed task without progress before it gives up on the helpers. */
 const STALL_MS = 5000
-/** How long a helper may take to start. */
-const START_MS = 20_000
 
 /** What starting a pool needs from the runtime. */
 export interface PoolSetup {
@@ -83,6 +83,8 @@ export class Pool {
   #rest = 0
   /** Passes left to run on the calling thread alone. */
   #resting = 0
+  /** Per kind of pass (a step's kernel, a pass over gradients): ms per unit of work on the calling thread alone (0: not yet timed), and split passes since. */
+  readonly #kinds = new Map<string, { alone: number; splits: number }>()
   /** This pass's kernels, and the tasks this thread ran of it: read by #one, made once (a pass allocates no closure). */
   #fns: ((...args: number[]) => number)[] = []
   #mine = 0
@@ -140,13 +142,38 @@ export class Pool {
   }
 
   /**
-   * Whether the next pass should run on the calling thread alone, because the last split passes
-   * did not pay (the helpers' cores are busy with other work: see #judge). Counts that pass down.
+   * Whether the next pass should run on the calling thread alone: because the last split passes
+   * did not pay (the helpers' cores are busy with other work: see #judge), or, for a pass of
+   * `kind`, to time it alone after PROBE_EVERY split ones (then call alone()). Counts that pass down.
    */
-  resting(): boolean {
-    if (this.#resting === 0) return false
-    this.#resting--
+  resting(kind?: string): boolean {
+    if (this.#resting > 0) {
+      this.#resting--
+      return true
+    }
+    const k = kind === undefined ? undefined : this.#kinds.get(kind)
+    if (!k || k.splits < PROBE_EVERY) return false
+    k.splits = 0
     return true
+  }
+
+  /** A pass of `kind` over `work` units ran on the calling thread alone in `ms`. */
+  alone(kind: string, work: number, ms: number): void {
+    this.#kind(kind).alone = ms / work
+  }
+
+  /** @internal The ms per unit of work of a pass of `kind` timed alone (0: none yet), for the tests. */
+  aloneMs(kind: string): number {
+    return this.#kinds.get(kind)?.alone ?? 0
+  }
+
+  #kind(kind: string): { alone: number; splits: number } {
+    let k = this.#kinds.get(kind)
+    if (!k) {
+      k = { alone: 0, splits: 0 }
+      this.#kinds.set(kind, k)
+    }
+    return k
   }
 
   /** @internal Passes left to sit out, for the tests. */
@@ -155,8 +182,12 @@ export class Pool {
   }
 
   /**
-   * After a split pass: `took` ms in all, against `alone`, what this thread's own rate says the
-   * pass would have taken on it alone. A pass that saved under 10% is one that did not pay (a
+   * After a split pass: `took` ms in all, against `alone`, what the pass would have taken on this
+   * thread alone: the lesser of what this thread's own rate in the pass says and, for a pass of a
+   * kind timed alone, that time per unit of work. (Its own rate alone is not enough: where the
+   * threads slow each other, as cores that share a physical one do, this thread's tasks run slower
+   * in a split pass too, and a pass slower than one thread looked as if it paid.) A pass that saved
+   * under 10% is one that did not pay (a
    * helper started late, or the system took its core while it held a task); two in a row and the
    * pool sits out the next 8 passes, then 16, 32, … up to 1,024 while they go on not paying; one
    * that paid resets it. So on a machine whose other cores are busy a step costs about what it
@@ -210,8 +241,9 @@ export class Pool {
    * `results`, their claim flags at int32 index `flags`, on the first `active` threads (this one
    * and `active − 1` helpers); returns when all are done. Each thread runs its own block of tasks,
    * then whatever no thread has claimed (helper.ts, work()): a helper that starts late or is
-   * descheduled loses its unclaimed tasks to this thread. Throws if a helper's task threw, or if
-   * the helpers stopped making progress (then the pass may be incomplete).
+   * descheduled loses its unclaimed tasks to this thread. `kind` and `units`: the pass's kind and
+   * units of work, for judging it against that kind timed alone (#judge). Throws if a helper's
+   * task threw, or if the helpers stopped making progress (then the pass may be incomplete).
    */
   run(
     fns: ((...args: number[]) => number)[],
@@ -221,6 +253,8 @@ export class Pool {
     count: number,
     flags: number,
     active = this.threads,
+    kind?: string,
+    units = 0,
   ): void {
     const ctl = this.#ctl
     this.view() // #f and #flags renewed after the memory grew
@@ -266,7 +300,12 @@ export class Pool {
       }
     }
     const mine = this.#mine
-    if (active > 1 && mine > 0) this.#judge(performance.now() - start, (own / mine) * count)
+    const k = kind === undefined ? undefined : this.#kind(kind)
+    if (k) k.splits++
+    if (active > 1 && mine > 0) {
+      const took = performance.now() - start
+      this.#judge(took, Math.min((own / mine) * count, k && k.alone > 0 ? k.alone * units : Infinity))
+    }
     const failed = Atomics.load(ctl, ERROR)
     if (failed !== 0) {
       const why = String.fromCharCode(...this.#text.subarray(0, Atomics.load(ctl, ERROR_LENGTH)))
@@ -297,79 +336,4 @@ export class Pool {
   get helpers(): readonly Helper[] {
     return this.#helpers
   }
-}
-
-type Spawn = (message: object, exited: (why: string) => void) => Promise<Helper>
-
-/** How this runtime starts a helper: worker_threads in Node, a Web Worker from a Blob URL in browsers. */
-async function spawner(): Promise<Spawn> {
-  const source = helperSource()
-  const nodeProcess = (globalThis as { process?: { versions?: { node?: string } } }).process
-  if (nodeProcess?.versions?.node) {
-    // A variable specifier, so that bundlers leave this Node-only import alone.
-    const specifier = 'node:worker_threads'
-    const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads')
-    return (message, exited) =>
-      new Promise((resolve, reject) => {
-        const worker = new Worker(source, { eval: true })
-        const helper: Helper = {
-          terminate: () => {
-            helper.exited ??= 'was stopped'
-            void worker.terminate()
-          },
-        }
-        const timer = setTimeout(
-          () => reject(new Error(`a helper thread did not start within ${START_MS / 1000} s`)),
-          START_MS,
-        )
-        worker.once('message', () => {
-          clearTimeout(timer)
-          worker.unref()
-          resolve(helper)
-        })
-        worker.once('error', (e) => {
-          clearTimeout(timer)
-          helper.exited ??= `threw: ${e.message}`
-          exited(helper.exited)
-          reject(e)
-        })
-        worker.once('exit', (code) => {
-          clearTimeout(timer)
-          if (helper.exited === undefined) {
-            helper.exited = `exited (code ${code})`
-            exited(helper.exited)
-          }
-          reject(new Error(`a helper thread exited (code ${code}) before it started`))
-        })
-        worker.postMessage(message)
-      })
-  }
-  if (typeof Worker === 'undefined') throw new Error('this runtime has no Web Workers')
-  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }))
-  return (message, exited) =>
-    new Promise((resolve, reject) => {
-      const worker = new Worker(url)
-      const helper: Helper = {
-        terminate: () => {
-          helper.exited ??= 'was stopped'
-          worker.terminate()
-        },
-      }
-      const timer = setTimeout(
-        () => reject(new Error(`a helper thread did not start within ${START_MS / 1000} s`)),
-        START_MS,
-      )
-      worker.onmessage = () => {
-        clearTimeout(timer)
-        resolve(helper)
-      }
-      worker.onerror = (e) => {
-        clearTimeout(timer)
-        e.preventDefault()
-        helper.exited ??= `threw: ${e.message}`
-        exited(helper.exited)
-        reject(new Error(e.message))
-      }
-      worker.postMessage(message)
-    })
 }

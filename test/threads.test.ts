@@ -9,7 +9,7 @@ import { CONTROL, CONTROL_BYTES, work } from '../src/helper.js'
 import { init, type Optimizer, type OptimizerName, parameter, shutdown } from '../src/index.js'
 import { addRange, Pass } from '../src/parallel.js'
 import { MIN_PARALLEL, PER_THREAD, runtime, threadsFor, view } from '../src/runtime.js'
-import { FATAL, FAULT, HOLD, passId } from '../src/threads.js'
+import { FATAL, FAULT, HOLD, PROBE_EVERY, passId } from '../src/threads.js'
 import { firstBitDifference, randomData } from './helpers.js'
 import { CASES, OPTIMIZERS, param, spec } from './registry.js'
 
@@ -308,6 +308,57 @@ describe('threads: how many, and when the helpers do not show up', () => {
     opt.step()
     expect(pool.rest).toBe(7)
     expect(w.param[199_999]).toBe(0.5)
+    opt.dispose()
+    w.dispose()
+  })
+
+  it('a pass the helpers could have shared, run alone, is timed; after PROBE_EVERY split passes of a kind, one runs alone', async () => {
+    await init({ threads: 1 })
+    await init({ threads: 2 }) // a new pool: no kind timed or counted yet
+    const pool = runtime().pool!
+    const w = parameter(new Float32Array(200_000).fill(1))
+    w.grad.fill(1)
+    const opt = new OPTIMIZERS.Adam([w], { lr: 1e-6 })
+    // Past the helpers' spin: asleep, and a pass of 2e5 elements does not wait for them.
+    await new Promise((r) => setTimeout(r, 20))
+    expect(pool.aloneMs('adam')).toBe(0)
+    const before = passId()
+    opt.step()
+    expect(passId()).toBe(before)
+    expect(pool.aloneMs('adam')).toBeGreaterThan(0)
+    opt.dispose()
+    w.dispose()
+    // Split passes of a kind, counted whether or not they paid.
+    const at = runtime().arena.alloc(4 * 8192)
+    for (let i = 0; i < PROBE_EVERY; i++) {
+      const pass = new Pass(pool, 8192, 1, 0)
+      addRange(pass, 'scale', at, 8192, [1])
+      pass.run('k', 8192)
+    }
+    runtime().arena.free(at)
+    while (pool.rest > 0) pool.resting() // rests the judge may have set
+    expect(pool.resting('k')).toBe(true)
+    expect(pool.resting('k')).toBe(false)
+  })
+
+  it('a split pass is judged against its kind timed alone: slower than that, it did not pay, and the pool sits out', async () => {
+    // Where the threads slow each other (cores that share a physical one), the calling thread's
+    // own tasks run slower in a split pass too; judged by them alone, a pass slower than one
+    // thread looked as if it paid. Here the kind's time alone is made tiny: no split pass beats it.
+    await init({ threads: 1 })
+    await init({ threads: 2 }) // a new pool: no pass of the kind timed alone yet, none due
+    const pool = runtime().pool!
+    const w = parameter(new Float32Array(1_000_000).fill(1))
+    const opt = new OPTIMIZERS.SGD([w], { lr: 1e-6 })
+    opt.step()
+    while (pool.rest > 0) opt.step()
+    // Two split passes that did not pay and the pool sits out. (A pass the calling thread took no
+    // task of is not judged, and one run alone is timed: so the time alone is set before each.)
+    for (let i = 0; i < 20 && pool.rest === 0; i++) {
+      pool.alone('sgd', 1, 1e-12)
+      opt.step()
+    }
+    expect(pool.rest).toBeGreaterThan(0)
     opt.dispose()
     w.dispose()
   })
