@@ -182,19 +182,20 @@ export class Pool {
   }
 
   /**
-   * After a split pass: `took` ms in all, against `alone`, what the pass would have taken on this
-   * thread alone: the lesser of what this thread's own rate in the pass says and, for a pass of a
-   * kind timed alone, that time per unit of work. (Its own rate alone is not enough: where the
+   * After a split pass: `took` ms in all, against `own`, what this thread's own rate in the pass
+   * says one thread would have taken, and `timed`, the same work of its kind timed on this thread
+   * alone (Infinity if not yet). A pass paid if it saved 10% against `own` and was faster than
+   * `timed` (one noisy timed pass should not rest the pool). `own` alone is not enough: where the
    * threads slow each other, as cores that share a physical one do, this thread's tasks run slower
-   * in a split pass too, and a pass slower than one thread looked as if it paid.) A pass that saved
-   * under 10% is one that did not pay (a
-   * helper started late, or the system took its core while it held a task); two in a row and the
-   * pool sits out the next 8 passes, then 16, 32, … up to 1,024 while they go on not paying; one
-   * that paid resets it. So on a machine whose other cores are busy a step costs about what it
-   * costs on one thread, and the helpers are tried again now and then.
+   * in a split pass too, and a pass slower than one thread looked as if it paid. A pass that did
+   * not pay is one where a helper started late, the system took its core while it held a task, or
+   * the threads slowed each other; two in a row and the pool sits out the next 8 passes, then 16,
+   * 32, … up to 1,024 while they go on not paying; one that paid resets it. So on a machine whose
+   * other cores are busy a step costs about what it costs on one thread, and the helpers are tried
+   * again now and then.
    */
-  #judge(took: number, alone: number): void {
-    if (took < 0.9 * alone) {
+  #judge(took: number, own: number, timed: number): void {
+    if (took < 0.9 * own && took < timed) {
       this.#bad = 0
       this.#rest = 0
     } else if (++this.#bad >= 2) {
@@ -303,9 +304,7 @@ export class Pool {
     const k = kind === undefined ? undefined : this.#kind(kind)
     if (k) k.splits++
     if (active > 1 && mine > 0) {
-      const took = performance.now() - start
-      // Against the kind timed alone a pass need only be faster: noise in one timed pass should not rest the pool.
-      this.#judge(took, Math.min((own / mine) * count, k && k.alone > 0 ? (k.alone * units) / 0.9 : Infinity))
+      this.#judge(performance.now() - start, (own / mine) * count, k && k.alone > 0 ? k.alone * units : Infinity)
     }
     const failed = Atomics.load(ctl, ERROR)
     if (failed !== 0) {

@@ -44,6 +44,8 @@ export function ranges(name: OptimizerName): fc.Arbitrary<object> {
 export type Ctor = OptimizerClass
 export const OPTIMIZERS: Record<OptimizerName, OptimizerClass> = optimizers
 export const NAMES = Object.keys(optimizers) as OptimizerName[]
+/** The optimizers whose options table has stateDtype (compact state; test/state-dtype.test.ts checks the list). */
+export const COMPACT = NAMES.filter((n) => 'stateDtype' in OPTIMIZERS[n].options)
 
 /** A `{ param, grad }` pair for optimizer `name`, with the shape it needs if it needs one. */
 export function spec(name: OptimizerName, param: Float32Array, grad: Float32Array) {

@@ -17,14 +17,12 @@ import {
 } from '../src/index.js'
 import { firstBitDifference, randomData, sameBytes, stateValues } from './helpers.js'
 import { f32, initState, referenceStep } from './reference.js'
-import { NAMES, OPTIMIZERS, param, REGISTRY, type Run, runGroups, spec } from './registry.js'
+import { COMPACT, OPTIMIZERS, param, REGISTRY, type Run, runGroups, spec } from './registry.js'
 
 const STEPS = 12
 const LENGTHS = [0, 1, 7, 8, 31, 255, 256, 257, 4095, 4096, 4100, 8192 + 777, 20_003]
 const DATA = LENGTHS.map((n) => randomData(n, STEPS, 7 * n + 3, 0.1))
 const DTYPES = ['bf16', 'q8'] as const
-/** The optimizers whose options table has stateDtype. */
-const COMPACT = NAMES.filter((n) => 'stateDtype' in OPTIMIZERS[n].options)
 /** Each optimizer's paths that change its state buffers, with each dtype and both subnormal modes. */
 const RUNS = COMPACT.flatMap((name) =>
   DTYPES.flatMap((stateDtype) =>

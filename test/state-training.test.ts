@@ -3,10 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { init, type OptimizerName } from '../src/index.js'
 import { normal, rng } from './helpers.js'
-import { NAMES, OPTIMIZERS, param, REGISTRY } from './registry.js'
-
-/** The optimizers whose options table has stateDtype. */
-const COMPACT = NAMES.filter((n) => 'stateDtype' in OPTIMIZERS[n].options)
+import { COMPACT, OPTIMIZERS, param, REGISTRY } from './registry.js'
 
 describe('compact state: trains as float32 does', () => {
   // A noisy quadratic, ½ Σ λᵢθᵢ² with λ spread over 0.1..10 and gradients λθ + 0.5·√λ·z, over
